@@ -1,0 +1,33 @@
+package dbtool;
+
+/**
+ * Where the core tells the user what is happening. The CLI decides how it looks (progress bar on a
+ * terminal, timestamped lines in cron, nothing with -q); the core never prints by itself.
+ */
+public interface Reporter {
+
+    void info(String message);
+
+    void warn(String message);
+
+    /** Only shown with -v. */
+    void detail(String message);
+
+    /** A unit of work with a known size started (tables to dump, bytes to pack); 0 total means unknown. */
+    default void progressStart(String task, long total, String unit) {}
+
+    default void progressStep(long delta) {}
+
+    default void progressEnd() {}
+
+    Reporter SILENT = new Reporter() {
+        @Override
+        public void info(String message) {}
+
+        @Override
+        public void warn(String message) {}
+
+        @Override
+        public void detail(String message) {}
+    };
+}

@@ -1,0 +1,322 @@
+package dbtool.archive;
+
+import com.github.luben.zstd.ZstdInputStream;
+import dbtool.DbToolException;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.LongConsumer;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/**
+ * Reads an archive in one pass and trusts nothing in it: the sidecar, every SHA256SUMS line and the
+ * manifest's file sizes are checked, and only plain files with plain names under dump/ are written,
+ * never links, devices, absolute paths or "..". Everything is checked before any database is touched.
+ */
+public final class ArchiveReader {
+
+    private static final int BUFFER = 1 << 20;
+    private static final long MAX_METADATA_BYTES = 64L << 20;
+
+    /** What a full read established. {@code sidecarChecked} is false when no sidecar file exists. */
+    public record Result(Manifest manifest, boolean sidecarChecked, long archiveBytes, int filesChecked) {}
+
+    public static Path sidecarOf(Path archive) {
+        return archive.resolveSibling(archive.getFileName() + ".sha256");
+    }
+
+    /** Reads only the first entry: enough for inspect, which must stay fast on 100 GB archives. */
+    public static Manifest readManifest(Path archive) {
+        String name = archive.getFileName().toString();
+        try (InputStream raw = open(archive); TarArchiveInputStream tar = tar(raw)) {
+            TarArchiveEntry first = nextEntry(tar, name);
+            if (first == null || !first.getName().equals(ArchiveLayout.MANIFEST)) {
+                throw DbToolException.archive(name + " is not a dbtool archive (it does not start with manifest.json)");
+            }
+            return ManifestJson.read(readSmall(tar, first, name), name);
+        } catch (IOException e) {
+            throw damaged(name, e);
+        }
+    }
+
+    /**
+     * Checks everything and, when {@code extractTo} is not null, writes the files below it (it must
+     * be an empty directory). Throws {@link DbToolException} with exit 4 on any doubt.
+     */
+    public static Result read(Path archive, Path extractTo, LongConsumer bytesRead) {
+        String name = archive.getFileName().toString();
+        String expectedSidecar = readSidecar(archive);
+        MessageDigest fileDigest = Sha256.newDigest();
+        Manifest manifest = null;
+        Map<String, Long> expectedSizes = null;
+        Map<String, String> actual = new LinkedHashMap<>();
+        Checksums listed = null;
+        long archiveBytes;
+        try (InputStream file = Files.newInputStream(archive);
+                CountingInputStream counted = new CountingInputStream(new DigestInputStream(file, fileDigest), bytesRead);
+                InputStream decompressed = decompress(new BufferedInputStream(counted, BUFFER));
+                TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, BUFFER)) {
+            byte[] buffer = new byte[BUFFER];
+            TarArchiveEntry entry;
+            while ((entry = nextEntry(tar, name)) != null) {
+                String entryName = entry.getName();
+                if (manifest == null) {
+                    if (!entryName.equals(ArchiveLayout.MANIFEST)) {
+                        throw DbToolException.archive(name + " is not a dbtool archive (it does not start with manifest.json)");
+                    }
+                    byte[] json = readSmall(tar, entry, name);
+                    actual.put(entryName, Sha256.hex(json));
+                    manifest = ManifestJson.read(json, name);
+                    expectedSizes = new HashMap<>();
+                    for (Manifest.FileEntry f : manifest.files()) {
+                        if (!ArchiveLayout.isDumpFile(f.path())) {
+                            throw DbToolException.archive(name + ": manifest lists an unsafe path '" + f.path() + "'; refusing the archive");
+                        }
+                        expectedSizes.put(f.path(), f.size());
+                    }
+                    if (extractTo != null) {
+                        Files.createDirectories(extractTo.resolve(ArchiveLayout.DUMP_DIR));
+                    }
+                    continue;
+                }
+                if (listed != null) {
+                    throw DbToolException.archive(name + ": entry '" + entryName + "' follows SHA256SUMS; refusing the archive");
+                }
+                if (actual.containsKey(entryName)) {
+                    throw DbToolException.archive(name + ": entry '" + entryName + "' appears twice; refusing the archive");
+                }
+                if (entryName.equals(ArchiveLayout.CHECKSUMS)) {
+                    requirePlainFile(entry, name);
+                    listed = Checksums.parse(readSmall(tar, entry, name), name + ": SHA256SUMS");
+                    continue;
+                }
+                if (entry.isDirectory() && entryName.equals(ArchiveLayout.DUMP_PREFIX)) {
+                    continue;
+                }
+                requirePlainFile(entry, name);
+                if (!ArchiveLayout.isDumpFile(entryName) || !expectedSizes.containsKey(entryName)) {
+                    throw DbToolException.archive(name + ": unexpected entry '" + entryName
+                            + "' (not listed in the manifest); refusing the archive");
+                }
+                long size = expectedSizes.get(entryName);
+                if (entry.getSize() != size) {
+                    throw DbToolException.archive(name + ": entry '" + entryName + "' is " + entry.getSize()
+                            + " bytes but the manifest says " + size + "; refusing the archive");
+                }
+                actual.put(entryName, copy(tar, entryName, size, extractTo, buffer, name));
+            }
+            // Hash whatever follows the tar's end marker too: the sidecar covers the whole file.
+            counted.drain(buffer);
+            archiveBytes = counted.count;
+        } catch (NoSuchFileException e) {
+            throw DbToolException.usage("archive " + archive + " does not exist");
+        } catch (IOException e) {
+            throw damaged(name, e);
+        }
+        if (manifest == null) {
+            throw DbToolException.archive(name + " is empty or not a dbtool archive");
+        }
+        if (listed == null) {
+            throw DbToolException.archive(name + " is truncated: SHA256SUMS, the last entry, is missing");
+        }
+        compare(name, manifest, listed, actual);
+        boolean sidecarChecked = false;
+        if (expectedSidecar != null) {
+            String sha = Sha256.hex(fileDigest);
+            if (!sha.equals(expectedSidecar)) {
+                throw DbToolException.archive(name + ": SHA-256 " + sha + " does not match its sidecar "
+                        + sidecarOf(archive).getFileName() + " (" + expectedSidecar + "); the archive changed after it was written");
+            }
+            sidecarChecked = true;
+        }
+        return new Result(manifest, sidecarChecked, archiveBytes, actual.size());
+    }
+
+    private static void compare(String name, Manifest manifest, Checksums listed, Map<String, String> actual) {
+        for (Manifest.FileEntry f : manifest.files()) {
+            if (!actual.containsKey(f.path())) {
+                throw DbToolException.archive(name + " is incomplete: '" + f.path() + "' is missing");
+            }
+        }
+        for (Map.Entry<String, String> e : actual.entrySet()) {
+            String expected = listed.byName().get(e.getKey());
+            if (expected == null) {
+                throw DbToolException.archive(name + ": '" + e.getKey() + "' has no line in SHA256SUMS; refusing the archive");
+            }
+            if (!expected.equals(e.getValue())) {
+                throw DbToolException.archive(name + ": checksum mismatch for '" + e.getKey()
+                        + "'; the archive is damaged, restore from another copy");
+            }
+        }
+        if (listed.byName().size() != actual.size()) {
+            throw DbToolException.archive(name + ": SHA256SUMS lists files that are not in the archive; refusing it");
+        }
+    }
+
+    private static String copy(TarArchiveInputStream tar, String entryName, long size, Path extractTo, byte[] buffer,
+            String archiveName) throws IOException {
+        MessageDigest digest = Sha256.newDigest();
+        OutputStream out = null;
+        try {
+            if (extractTo != null) {
+                Path base = extractTo.toAbsolutePath().normalize();
+                Path dest = base.resolve(entryName).normalize();
+                if (!dest.startsWith(base) || !dest.getParent().equals(base.resolve(ArchiveLayout.DUMP_DIR))) {
+                    throw DbToolException.archive(archiveName + ": entry '" + entryName + "' points outside the work directory");
+                }
+                out = Files.newOutputStream(dest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS);
+            }
+            long remaining = size;
+            int n;
+            while (remaining > 0 && (n = tar.read(buffer, 0, (int) Math.min(buffer.length, remaining))) > 0) {
+                digest.update(buffer, 0, n);
+                if (out != null) {
+                    out.write(buffer, 0, n);
+                }
+                remaining -= n;
+            }
+            if (remaining != 0) {
+                throw new EOFException("entry " + entryName + " is cut short");
+            }
+        } finally {
+            if (out != null) {
+                out.close();
+            }
+        }
+        return Sha256.hex(digest);
+    }
+
+    private static void requirePlainFile(TarArchiveEntry entry, String name) {
+        if (!entry.isFile() || entry.isLink() || entry.isSymbolicLink() || entry.isCharacterDevice()
+                || entry.isBlockDevice() || entry.isFIFO()) {
+            throw DbToolException.archive(name + ": entry '" + entry.getName()
+                    + "' is not a plain file (link, device or directory); refusing the archive");
+        }
+    }
+
+    private static byte[] readSmall(TarArchiveInputStream tar, TarArchiveEntry entry, String name) throws IOException {
+        if (entry.getSize() > MAX_METADATA_BYTES) {
+            throw DbToolException.archive(name + ": " + entry.getName() + " is implausibly large; refusing the archive");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) entry.getSize());
+        tar.transferTo(out);
+        if (out.size() != entry.getSize()) {
+            throw new EOFException(entry.getName() + " is cut short");
+        }
+        return out.toByteArray();
+    }
+
+    private static TarArchiveEntry nextEntry(TarArchiveInputStream tar, String name) throws IOException {
+        TarArchiveEntry entry = tar.getNextEntry();
+        if (entry == null) {
+            return null;
+        }
+        String entryName = entry.getName();
+        if (entryName.startsWith("/") || entryName.contains("\\") || entryName.contains("\0")
+                || java.util.Arrays.asList(entryName.split("/")).contains("..")) {
+            throw DbToolException.archive(name + ": unsafe entry '" + entryName
+                    + "' (absolute path or '..'); refusing the archive");
+        }
+        return entry;
+    }
+
+    private static String readSidecar(Path archive) {
+        Path sidecar = sidecarOf(archive);
+        if (!Files.exists(sidecar)) {
+            return null;
+        }
+        try {
+            String content = Files.readString(sidecar, StandardCharsets.UTF_8).strip();
+            String hex = content.split("\\s+", 2)[0].toLowerCase();
+            if (!hex.matches("[0-9a-f]{64}")) {
+                throw DbToolException.archive(sidecar + " is not a sha256sum line; delete or fix it");
+            }
+            return hex;
+        } catch (IOException e) {
+            throw DbToolException.archive("cannot read " + sidecar + ": " + e.getMessage());
+        }
+    }
+
+    private static InputStream open(Path archive) throws IOException {
+        try {
+            return decompress(new BufferedInputStream(Files.newInputStream(archive), BUFFER));
+        } catch (NoSuchFileException e) {
+            throw DbToolException.usage("archive " + archive + " does not exist");
+        }
+    }
+
+    private static TarArchiveInputStream tar(InputStream in) {
+        return new TarArchiveInputStream(in, BUFFER);
+    }
+
+    private static InputStream decompress(BufferedInputStream in) throws IOException {
+        in.mark(8);
+        byte[] head = new byte[4];
+        int n = in.readNBytes(head, 0, 4);
+        in.reset();
+        return switch (Compression.sniff(head, n)) {
+            case GZIP -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true).get();
+            case ZSTD -> new ZstdInputStream(in);
+            case NONE -> in;
+        };
+    }
+
+    private static DbToolException damaged(String name, IOException e) {
+        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new DbToolException(dbtool.ExitCode.ARCHIVE, name + " is truncated or damaged (" + detail
+                + "); restore from another copy", e);
+    }
+
+    private static final class CountingInputStream extends java.io.FilterInputStream {
+        private final LongConsumer listener;
+        private long count;
+
+        CountingInputStream(InputStream in, LongConsumer listener) {
+            super(in);
+            this.listener = listener;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count++;
+                listener.accept(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+                listener.accept(n);
+            }
+            return n;
+        }
+
+        void drain(byte[] buffer) throws IOException {
+            while (read(buffer, 0, buffer.length) > 0) {
+                // counting and hashing happen in read
+            }
+        }
+    }
+}

@@ -1,0 +1,335 @@
+package dbtool.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dbtool.DbToolException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code dbtool.yaml}. Every key is checked against the known ones: a typo such as
+ * {@code kep_last} must fail loudly, not silently disable retention.
+ */
+public final class ConfigLoader {
+
+    private static final Set<String> ROOT_KEYS = Set.of("defaults", "projects");
+    private static final Set<String> PROJECT_KEYS =
+            Set.of("url", "user", "password", "output", "backup", "notify", "migrations", "migrate");
+    private static final Set<String> BACKUP_KEYS = Set.of(
+            "dir", "keep_last", "keep_daily", "keep_weekly", "keep_monthly", "verify", "verify_url");
+    private static final Set<String> NOTIFY_KEYS = Set.of("on_failure", "on_success");
+    private static final Set<String> HOOK_KEYS = Set.of("command", "url", "timeout");
+    private static final Set<String> MIGRATE_KEYS =
+            Set.of("lock_timeout", "statement_timeout", "lock_retries", "interim_period");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
+
+    private final Function<String, String> environment;
+
+    public ConfigLoader(Function<String, String> environment) {
+        this.environment = environment;
+    }
+
+    public static ConfigLoader fromSystemEnvironment() {
+        return new ConfigLoader(System::getenv);
+    }
+
+    /**
+     * Finds the config: the explicit file, then $DBTOOL_CONFIG, then ./config/dbtool.yaml, then
+     * ~/.config/dbtool/dbtool.yaml. Empty when none exists and none was asked for.
+     */
+    public Optional<Path> locate(Path explicit) {
+        if (explicit != null) {
+            if (!Files.isRegularFile(explicit)) {
+                throw DbToolException.usage("config file " + explicit + " does not exist; check --config");
+            }
+            return Optional.of(explicit);
+        }
+        String fromEnv = environment.apply("DBTOOL_CONFIG");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            Path path = Path.of(fromEnv);
+            if (!Files.isRegularFile(path)) {
+                throw DbToolException.usage("config file " + path + " (from $DBTOOL_CONFIG) does not exist");
+            }
+            return Optional.of(path);
+        }
+        Path local = Path.of("config", "dbtool.yaml");
+        if (Files.isRegularFile(local)) {
+            return Optional.of(local);
+        }
+        String home = environment.apply("HOME");
+        if (home != null && !home.isBlank()) {
+            Path user = Path.of(home, ".config", "dbtool", "dbtool.yaml");
+            if (Files.isRegularFile(user)) {
+                return Optional.of(user);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public Config load(Path file) {
+        JsonNode root;
+        try {
+            root = new YAMLMapper().readTree(Files.newBufferedReader(file));
+        } catch (JacksonException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw DbToolException.usage(file + ": invalid YAML" + where + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw DbToolException.usage("cannot read config file " + file + ": " + e.getMessage());
+        }
+        return parse(file.toString(), root);
+    }
+
+    Config parse(String source, JsonNode root) {
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return new Config(source, Map.of());
+        }
+        requireObject(source, "", root);
+        checkKeys(source, "", root, ROOT_KEYS);
+        JsonNode defaults = root.path("defaults");
+        if (!defaults.isMissingNode()) {
+            requireObject(source, "defaults", defaults);
+            checkProjectKeys(source, "defaults", defaults);
+        }
+        Map<String, ProjectConfig> projects = new LinkedHashMap<>();
+        JsonNode projectsNode = root.path("projects");
+        if (!projectsNode.isMissingNode() && !projectsNode.isNull()) {
+            requireObject(source, "projects", projectsNode);
+            for (Iterator<Map.Entry<String, JsonNode>> it = projectsNode.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                String path = "projects." + entry.getKey();
+                JsonNode node = entry.getValue() == null || entry.getValue().isNull()
+                        ? JsonNodeFactory.instance.objectNode() : entry.getValue();
+                requireObject(source, path, node);
+                checkProjectKeys(source, path, node);
+                JsonNode merged = defaults.isMissingNode() ? node : merge((ObjectNode) defaults.deepCopy(), node);
+                projects.put(entry.getKey(), project(source, path, entry.getKey(), merged));
+            }
+        }
+        return new Config(source, projects);
+    }
+
+    private void checkProjectKeys(String source, String path, JsonNode node) {
+        checkKeys(source, path, node, PROJECT_KEYS);
+        checkBlock(source, path + ".backup", node.path("backup"), BACKUP_KEYS);
+        checkBlock(source, path + ".migrate", node.path("migrate"), MIGRATE_KEYS);
+        JsonNode notify = node.path("notify");
+        checkBlock(source, path + ".notify", notify, NOTIFY_KEYS);
+        checkBlock(source, path + ".notify.on_failure", notify.path("on_failure"), HOOK_KEYS);
+        checkBlock(source, path + ".notify.on_success", notify.path("on_success"), HOOK_KEYS);
+    }
+
+    private static void checkBlock(String source, String path, JsonNode node, Set<String> keys) {
+        if (node.isMissingNode() || node.isNull()) {
+            return;
+        }
+        requireObject(source, path, node);
+        checkKeys(source, path, node, keys);
+    }
+
+    private static void checkKeys(String source, String path, JsonNode node, Set<String> known) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                String where = path.isEmpty() ? "at the top level" : "in " + path;
+                throw DbToolException.usage(source + ": unknown key '" + key + "' " + where
+                        + "; known keys: " + String.join(", ", known.stream().sorted().toList()));
+            }
+        }
+    }
+
+    private static void requireObject(String source, String path, JsonNode node) {
+        if (!node.isObject()) {
+            throw DbToolException.usage(source + ": '" + (path.isEmpty() ? "the document" : path)
+                    + "' must be a mapping of keys to values");
+        }
+    }
+
+    /** Project values win; nested blocks (backup, notify, ...) are merged key by key. */
+    private static JsonNode merge(ObjectNode base, JsonNode override) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = override.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            JsonNode existing = base.get(entry.getKey());
+            if (existing instanceof ObjectNode existingObject && entry.getValue().isObject()) {
+                merge(existingObject, entry.getValue());
+            } else {
+                base.set(entry.getKey(), entry.getValue());
+            }
+        }
+        return base;
+    }
+
+    private ProjectConfig project(String source, String path, String name, JsonNode node) {
+        String url = text(source, path + ".url", node.path("url"));
+        if (url == null) {
+            throw DbToolException.usage(source + ": project '" + name
+                    + "' has no url; add e.g. url: postgresql://localhost:5432/" + name);
+        }
+        ConnectionSettings.parse(url); // fail at load time, naming the project, not at first use
+        String output = text(source, path + ".output", node.path("output"));
+        JsonNode backup = node.path("backup");
+        String backupDir = text(source, path + ".backup.dir", backup.path("dir"));
+        BackupSettings backupSettings = new BackupSettings(
+                Path.of(backupDir == null ? "./backups/{project}" : backupDir.replace("{project}", name)
+                        .replace("${project}", name)),
+                integer(source, path + ".backup.keep_last", backup.path("keep_last")),
+                integer(source, path + ".backup.keep_daily", backup.path("keep_daily")),
+                integer(source, path + ".backup.keep_weekly", backup.path("keep_weekly")),
+                integer(source, path + ".backup.keep_monthly", backup.path("keep_monthly")),
+                bool(source, path + ".backup.verify", backup.path("verify")),
+                text(source, path + ".backup.verify_url", backup.path("verify_url")));
+        JsonNode notify = node.path("notify");
+        NotifySettings notifySettings = new NotifySettings(
+                hook(source, path + ".notify.on_failure", notify.path("on_failure")),
+                hook(source, path + ".notify.on_success", notify.path("on_success")));
+        JsonNode migrate = node.path("migrate");
+        String migrations = text(source, path + ".migrations", node.path("migrations"));
+        MigrateSettings migrateSettings = new MigrateSettings(
+                Path.of(migrations == null ? "migrations/" + name : migrations),
+                duration(source, path + ".migrate.lock_timeout", migrate.path("lock_timeout"), Duration.ofSeconds(2)),
+                duration(source, path + ".migrate.statement_timeout", migrate.path("statement_timeout"),
+                        Duration.ofMinutes(10)),
+                migrate.path("lock_retries").isMissingNode() ? 10
+                        : integer(source, path + ".migrate.lock_retries", migrate.path("lock_retries")),
+                duration(source, path + ".migrate.interim_period", migrate.path("interim_period"), Duration.ofDays(7)));
+        return new ProjectConfig(name, url,
+                text(source, path + ".user", node.path("user")),
+                text(source, path + ".password", node.path("password")),
+                output == null ? null : Path.of(output),
+                backupSettings, notifySettings, migrateSettings);
+    }
+
+    private NotifySettings.Hook hook(String source, String path, JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        String command = text(source, path + ".command", node.path("command"));
+        String url = text(source, path + ".url", node.path("url"));
+        if (command == null && url == null) {
+            return null;
+        }
+        URI uri = null;
+        if (url != null) {
+            uri = URI.create(url);
+            if (uri.getScheme() == null || !uri.getScheme().startsWith("http")) {
+                throw DbToolException.usage(source + ": " + path + ".url must be an http(s) URL, got '" + url + "'");
+            }
+        }
+        return new NotifySettings.Hook(command, uri,
+                duration(source, path + ".timeout", node.path("timeout"), Duration.ofSeconds(10)));
+    }
+
+    /** A string value with ${VAR} and ${VAR:-default} expanded; an unset variable leaves the key unset. */
+    private String text(String source, String path, JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        if (!node.isValueNode()) {
+            throw DbToolException.usage(source + ": " + path + " must be a single value");
+        }
+        String raw = node.asText();
+        Matcher m = VARIABLE.matcher(raw);
+        StringBuilder out = new StringBuilder();
+        boolean anyUnset = false;
+        while (m.find()) {
+            String value = environment.apply(m.group(1));
+            if (value == null || value.isEmpty()) {
+                value = m.group(2);
+            }
+            if (value == null) {
+                anyUnset = true;
+                value = "";
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        String result = out.toString();
+        return anyUnset && result.isEmpty() ? null : result;
+    }
+
+    private int integer(String source, String path, JsonNode node) {
+        String value = text(source, path, node);
+        if (value == null) {
+            return 0;
+        }
+        try {
+            int n = Integer.parseInt(value.strip());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw DbToolException.usage(source + ": " + path + " must be a whole number >= 0, got '" + value + "'");
+        }
+    }
+
+    private boolean bool(String source, String path, JsonNode node) {
+        String value = text(source, path, node);
+        if (value == null) {
+            return false;
+        }
+        return switch (value.strip().toLowerCase()) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw DbToolException.usage(source + ": " + path + " must be true or false, got '" + value + "'");
+        };
+    }
+
+    private Duration duration(String source, String path, JsonNode node, Duration fallback) {
+        String value = text(source, path, node);
+        if (value == null) {
+            return fallback;
+        }
+        return parseDuration(value).orElseThrow(() -> DbToolException.usage(source + ": " + path
+                + " must be a duration such as 500ms, 2s, 5m, 1h or 7d, got '" + value + "'"));
+    }
+
+    public static Optional<Duration> parseDuration(String value) {
+        Matcher m = DURATION.matcher(value.strip());
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return Optional.of(switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
+            default -> Duration.ofSeconds(n);
+        });
+    }
+
+    /** All projects of one file. */
+    public record Config(String source, Map<String, ProjectConfig> projects) {
+
+        public ProjectConfig project(String name) {
+            ProjectConfig project = projects.get(name);
+            if (project == null) {
+                String known = projects.isEmpty() ? "it defines no projects" : "known projects: "
+                        + String.join(", ", projects.keySet());
+                throw DbToolException.usage("unknown project '" + name + "' in " + source + "; " + known);
+            }
+            return project;
+        }
+
+        public List<String> names() {
+            return List.copyOf(projects.keySet());
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dbtool.config;
+
+import dbtool.DbToolException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Where a database lives and who logs in. The password is kept out of {@link #toString()} and
+ * {@link #describe()} on purpose: those end up in logs, manifests and error messages.
+ */
+public record ConnectionSettings(String host, int port, String database, String user, String password) {
+
+    public static final int DEFAULT_PORT = 5432;
+
+    /** Accepts {@code postgresql://[user[:password]@]host[:port]/database}, {@code postgres://} and {@code jdbc:postgresql://}. */
+    public static ConnectionSettings parse(String url) {
+        String raw = url.strip();
+        if (raw.startsWith("jdbc:")) {
+            raw = raw.substring("jdbc:".length());
+        }
+        URI uri;
+        try {
+            uri = new URI(raw);
+        } catch (URISyntaxException e) {
+            throw DbToolException.usage("invalid database URL '" + redact(url) + "': " + e.getReason()
+                    + "; expected postgresql://host:5432/database");
+        }
+        String scheme = uri.getScheme();
+        if (scheme == null || !(scheme.equals("postgresql") || scheme.equals("postgres"))) {
+            throw DbToolException.usage("invalid database URL '" + redact(url)
+                    + "': expected postgresql://host:5432/database");
+        }
+        String host = uri.getHost() == null ? "localhost" : uri.getHost();
+        int port = uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort();
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        String database = decode(path.startsWith("/") ? path.substring(1) : path);
+        if (database.isEmpty()) {
+            throw DbToolException.usage("database URL '" + redact(url)
+                    + "' names no database; expected postgresql://host:5432/database");
+        }
+        String user = null;
+        String password = null;
+        String userInfo = uri.getRawUserInfo();
+        if (userInfo != null) {
+            int colon = userInfo.indexOf(':');
+            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
+            password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
+        }
+        return new ConnectionSettings(host, port, database, user, password);
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    /** The URL with any password replaced, safe to print. */
+    public static String redact(String url) {
+        return url.replaceAll("(://[^:/@]*:)[^@/]*@", "$1***@");
+    }
+
+    public ConnectionSettings withDatabase(String other) {
+        return new ConnectionSettings(host, port, other, user, password);
+    }
+
+    public ConnectionSettings withCredentials(String newUser, String newPassword) {
+        return new ConnectionSettings(host, port, database, newUser == null ? user : newUser,
+                newPassword == null ? password : newPassword);
+    }
+
+    /** The effective login role: the configured user, else libpq's default (PGUSER, then the OS user). */
+    public String effectiveUser() {
+        if (user != null && !user.isBlank()) {
+            return user;
+        }
+        String env = System.getenv("PGUSER");
+        return env != null && !env.isBlank() ? env : System.getProperty("user.name");
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + hostForUrl() + ":" + port + "/" + database;
+    }
+
+    private String hostForUrl() {
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    /** user@host:port/database, never the password. */
+    public String describe() {
+        return effectiveUser() + "@" + host + ":" + port + "/" + database;
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

@@ -1,0 +1,20 @@
+package dbtool.config;
+
+import java.nio.file.Path;
+
+/** One project of the config file, after defaults were applied and ${VAR}s expanded. */
+public record ProjectConfig(
+        String name,
+        String url,
+        String user,
+        String password,
+        Path output,
+        BackupSettings backup,
+        NotifySettings notifications,
+        MigrateSettings migrate) {
+
+    /** The connection with the config's user and password laid over what the URL says. */
+    public ConnectionSettings connection() {
+        return ConnectionSettings.parse(url).withCredentials(user, password);
+    }
+}

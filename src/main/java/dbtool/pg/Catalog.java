@@ -1,0 +1,99 @@
+package dbtool.pg;
+
+import dbtool.archive.Manifest;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What a database holds, read from the system catalogs. */
+public final class Catalog {
+
+    private Catalog() {}
+
+    /** A relation that holds rows, as the catalogs describe it. */
+    public record Relation(String schema, String name, String kind, boolean populated, long sizeBytes) {
+
+        public String qualifiedName() {
+            return schema + "." + name;
+        }
+    }
+
+    private static final String RELATIONS = """
+            select n.nspname, c.relname, c.relkind::text, c.relispopulated, pg_total_relation_size(c.oid)
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where c.relkind in ('r', 'p', 'm')
+              and c.relpersistence <> 't'
+              and n.nspname not in ('pg_catalog', 'information_schema')
+              and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'
+              and not exists (select 1 from pg_depend d
+                              where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+            order by 1, 2
+            """;
+
+    /** User tables, partitions, partitioned parents and materialized views; not those of extensions. */
+    public static List<Relation> relations(Connection connection) throws SQLException {
+        List<Relation> result = new ArrayList<>();
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(RELATIONS)) {
+            while (rs.next()) {
+                String kind = switch (rs.getString(3)) {
+                    case "p" -> Manifest.Table.PARTITIONED;
+                    case "m" -> Manifest.Table.MATERIALIZED_VIEW;
+                    default -> Manifest.Table.TABLE;
+                };
+                result.add(new Relation(rs.getString(1), rs.getString(2), kind, rs.getBoolean(4), rs.getLong(5)));
+            }
+        }
+        return result;
+    }
+
+    public static List<Manifest.Extension> extensions(Connection connection) throws SQLException {
+        List<Manifest.Extension> result = new ArrayList<>();
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery("select extname, extversion from pg_extension order by 1")) {
+            while (rs.next()) {
+                result.add(new Manifest.Extension(rs.getString(1), rs.getString(2)));
+            }
+        }
+        return result;
+    }
+
+    /** Exact rows, from the table itself only (a partition's rows are not counted twice via its parent). */
+    public static long countRows(Connection connection, String schema, String table) throws SQLException {
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery("select count(*) from only " + Connections.qualified(schema, table))) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    public static PgVersion serverVersion(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("show server_version_num")) {
+            rs.next();
+            return PgVersion.fromVersionNum(Integer.parseInt(rs.getString(1)));
+        }
+    }
+
+    /**
+     * True when the database holds nothing a restore could collide with: no relations, functions,
+     * types or extra extensions outside the system schemas, and no schema besides public.
+     */
+    public static boolean isEmpty(Connection connection) throws SQLException {
+        String sql = """
+                select (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                        where n.nspname not in ('pg_catalog', 'information_schema')
+                          and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%')
+                     + (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                        where n.nspname not in ('pg_catalog', 'information_schema'))
+                     + (select count(*) from pg_extension where extname <> 'plpgsql')
+                     + (select count(*) from pg_namespace where nspname not in ('public', 'pg_catalog', 'information_schema')
+                          and nspname not like 'pg\\_toast%' and nspname not like 'pg\\_temp%')
+                """;
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1) == 0;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dbtool.pg;
+
+import dbtool.DbToolException;
+import dbtool.ExitCode;
+import dbtool.config.ConnectionSettings;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/** Opens JDBC connections and turns the usual connection failures into one line with the fix. */
+public final class Connections {
+
+    private Connections() {}
+
+    public static Connection open(ConnectionSettings settings) {
+        Properties props = new Properties();
+        props.setProperty("user", settings.effectiveUser());
+        String password = settings.password();
+        if (password == null) {
+            // libpq's convention; pgjdbc itself reads ~/.pgpass and PGPASSFILE.
+            password = System.getenv("PGPASSWORD");
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("ApplicationName", "dbtool");
+        props.setProperty("connectTimeout", "10");
+        props.setProperty("tcpKeepAlive", "true");
+        try {
+            return DriverManager.getConnection(settings.jdbcUrl(), props);
+        } catch (SQLException e) {
+            throw explain(settings, e);
+        }
+    }
+
+    /** Maps SQLSTATEs to causes a person can act on; the password never appears. */
+    public static DbToolException explain(ConnectionSettings settings, SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String where = settings.describe();
+        if (state.equals("28P01") || state.equals("28000")) {
+            return new DbToolException(ExitCode.USAGE, "authentication failed for " + where
+                    + "; check the password (config 'password', PGPASSWORD or ~/.pgpass) and pg_hba.conf", e);
+        }
+        if (state.equals("3D000")) {
+            return new DbToolException(ExitCode.USAGE, "database '" + settings.database() + "' does not exist on "
+                    + settings.host() + ":" + settings.port() + "; check the project's url", e);
+        }
+        if (state.startsWith("08")) {
+            return new DbToolException(ExitCode.RUNTIME, "cannot reach PostgreSQL at " + settings.host() + ":"
+                    + settings.port() + " (" + firstLine(e.getMessage()) + "); is the server running and the url right?", e);
+        }
+        return new DbToolException(ExitCode.RUNTIME, "database error on " + where + ": " + firstLine(e.getMessage()), e);
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+
+    public static String quoteIdentifier(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+
+    public static String qualified(String schema, String name) {
+        return quoteIdentifier(schema) + "." + quoteIdentifier(name);
+    }
+}

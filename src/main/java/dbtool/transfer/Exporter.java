@@ -1,0 +1,363 @@
+package dbtool.transfer;
+
+import dbtool.DbToolException;
+import dbtool.ExitCode;
+import dbtool.Reporter;
+import dbtool.archive.ArchiveLayout;
+import dbtool.archive.ArchiveWriter;
+import dbtool.archive.Checksums;
+import dbtool.archive.Compression;
+import dbtool.archive.Manifest;
+import dbtool.config.ConnectionSettings;
+import dbtool.pg.Catalog;
+import dbtool.pg.Connections;
+import dbtool.pg.PgProcess;
+import dbtool.pg.PgTool;
+import dbtool.pg.PgToolLocator;
+import dbtool.pg.PgVersion;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * Exports one database into a verified archive. The row counts in the manifest are taken inside the
+ * very snapshot pg_dump reads (pg_export_snapshot + --snapshot), while pg_dump runs, so on a live
+ * database they describe exactly the rows of the dump.
+ */
+public final class Exporter {
+
+    public static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private final PgToolLocator tools;
+    private final Reporter reporter;
+    private final String toolVersion;
+
+    public Exporter(PgToolLocator tools, Reporter reporter, String toolVersion) {
+        this.tools = tools;
+        this.reporter = reporter;
+        this.toolVersion = toolVersion;
+    }
+
+    public ExportResult export(ExportOptions options) {
+        long started = System.nanoTime();
+        ConnectionSettings source = options.source();
+        try (Connection snapshotConnection = Connections.open(source); WorkFiles work = new WorkFiles()) {
+            PgVersion server = Catalog.serverVersion(snapshotConnection);
+            PgTool pgDump = tools.forServer("pg_dump", server);
+            PgTool pgRestore = tools.forServer("pg_restore", pgDump.version());
+            reporter.detail("using " + pgDump.executable() + " " + pgDump.version() + " for server " + server);
+
+            Target target = prepareTarget(options);
+            Path workDir = work.track(target.dir().resolve(WorkFiles.PREFIX + target.name() + ".work"));
+            Files.createDirectory(workDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path dumpDir = workDir.resolve(ArchiveLayout.DUMP_DIR);
+
+            snapshotConnection.setAutoCommit(false);
+            snapshotConnection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            snapshotConnection.setReadOnly(true);
+            String snapshot = exportSnapshot(snapshotConnection);
+            List<Catalog.Relation> relations = Catalog.relations(snapshotConnection);
+            List<Manifest.Extension> extensions = Catalog.extensions(snapshotConnection);
+
+            // Count while pg_dump reads: same snapshot, so the same rows, and the scans overlap.
+            CompletableFuture<Map<String, Long>> counting = CompletableFuture.supplyAsync(
+                    () -> countAll(snapshotConnection, relations));
+            runPgDump(pgDump, options, snapshot, dumpDir, relations);
+            Map<String, Long> counts = join(counting);
+            List<String> tocEntries = listToc(pgRestore, dumpDir, source);
+            List<Manifest.Table> tables = tablesInDump(relations, counts, tocEntries);
+            snapshotConnection.commit();
+
+            Manifest manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, toolVersion,
+                    target.createdAt().toString(), options.project(),
+                    new Manifest.Source(source.host(), source.port(), source.database(), source.effectiveUser()),
+                    server.toString(), pgDump.version().toString(), "directory",
+                    options.compression().cliName(),
+                    options.compression() == Compression.GZIP ? "gzip:1" : "none",
+                    "snapshot", tables, extensions, dumpFiles(dumpDir));
+
+            Path partial = work.track(target.dir().resolve(WorkFiles.PREFIX + target.name() + ".partial"));
+            long total = manifest.files().stream().mapToLong(Manifest.FileEntry::size).sum();
+            reporter.progressStart("packing", total, "B");
+            ArchiveWriter.Written written;
+            try {
+                written = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()))
+                        .write(dumpDir, manifest, partial, reporter::progressStep);
+            } finally {
+                reporter.progressEnd();
+            }
+            Path archive = target.dir().resolve(target.name());
+            publish(partial, archive, work);
+            Path sidecar = writeSidecar(archive, written.sha256(), work);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            return new ExportResult(archive, sidecar, written.sha256(), written.size(), manifest, millis);
+        } catch (SQLException e) {
+            throw Connections.explain(source, e);
+        } catch (IOException e) {
+            throw ioFailure(options, e);
+        }
+    }
+
+    private record Target(Path dir, String name, Instant createdAt) {}
+
+    private Target prepareTarget(ExportOptions options) throws IOException {
+        Path output = options.output().toAbsolutePath().normalize();
+        String extension = options.compression().extension();
+        boolean isFile = !Files.isDirectory(output) && output.getFileName().toString().endsWith(extension);
+        Path dir = isFile ? output.getParent() : output;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw DbToolException.usage("cannot create output directory " + dir + " (" + e.getMessage()
+                    + "); choose another --output");
+        }
+        if (!Files.isWritable(dir)) {
+            throw DbToolException.usage("output directory " + dir + " is not writable; choose another --output");
+        }
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        if (isFile) {
+            if (Files.exists(output)) {
+                throw DbToolException.usage(output + " already exists; dbtool never overwrites an archive");
+            }
+            return new Target(dir, output.getFileName().toString(), now);
+        }
+        // Two exports in one second would want the same name: wait for the next second, never overwrite.
+        while (Files.exists(dir.resolve(options.archivePrefix() + "-" + STAMP.format(now) + extension))) {
+            sleepMillis(1000 - Instant.now().getNano() / 1_000_000 + 5);
+            now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        }
+        return new Target(dir, options.archivePrefix() + "-" + STAMP.format(now) + extension, now);
+    }
+
+    private static String exportSnapshot(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            // A server-wide timeout must not cut the snapshot transaction while pg_dump still needs it.
+            st.execute("set local statement_timeout = 0");
+            st.execute("set local idle_in_transaction_session_timeout = 0");
+            try (ResultSet rs = st.executeQuery("select pg_export_snapshot()")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    private Map<String, Long> countAll(Connection connection, List<Catalog.Relation> relations) {
+        Map<String, Long> counts = new HashMap<>();
+        try {
+            for (Catalog.Relation r : relations) {
+                if (r.kind().equals(Manifest.Table.PARTITIONED) || (r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) && !r.populated())) {
+                    continue;
+                }
+                counts.put(r.qualifiedName(), Catalog.countRows(connection, r.schema(), r.name()));
+            }
+        } catch (SQLException e) {
+            throw new DbToolException(ExitCode.RUNTIME, "counting rows failed: " + e.getMessage(), e);
+        }
+        return counts;
+    }
+
+    private void runPgDump(PgTool pgDump, ExportOptions options, String snapshot, Path dumpDir,
+            List<Catalog.Relation> relations) {
+        List<String> args = new ArrayList<>(List.of("--format=directory", "--jobs=" + Math.max(1, options.jobs()),
+                "--compress=" + (options.compression() == Compression.GZIP ? 1 : 0),
+                "--snapshot=" + snapshot, "--file=" + dumpDir, "--verbose"));
+        for (String schema : options.schemas()) {
+            args.add("--schema=" + schema);
+        }
+        for (String pattern : options.excludeTables()) {
+            args.add("--exclude-table=" + pattern);
+        }
+        args.addAll(PgProcess.connectionArguments(options.source()));
+        long tables = relations.stream().filter(r -> !r.kind().equals(Manifest.Table.PARTITIONED)).count();
+        AtomicInteger done = new AtomicInteger();
+        List<String> errors = new ArrayList<>();
+        reporter.progressStart("dumping tables", tables, " tables");
+        PgProcess.Result result;
+        try {
+            result = new PgProcess(pgDump, args, options.source(), line -> {
+                if (line.contains("finished item") && line.contains("TABLE DATA")
+                        || line.contains("dumping contents of table")) {
+                    done.incrementAndGet();
+                    reporter.progressStep(1);
+                } else if (line.contains("error:") || line.contains("FATAL") || line.contains("No space left")) {
+                    synchronized (errors) {
+                        errors.add(line);
+                    }
+                }
+                reporter.detail(line);
+            }).run();
+        } finally {
+            reporter.progressEnd();
+        }
+        if (result.exitCode() != 0) {
+            String all = String.join("\n", result.lastLines());
+            if (all.contains("No space left on device")) {
+                throw new DbToolException(ExitCode.RUNTIME, "disk full while pg_dump wrote to " + dumpDir.getParent()
+                        + "; free space there or choose another --output");
+            }
+            String first = errors.isEmpty() ? (result.lastLines().isEmpty() ? "no output"
+                    : result.lastLines().get(result.lastLines().size() - 1)) : errors.get(0);
+            throw new DbToolException(ExitCode.RUNTIME, "pg_dump failed (exit " + result.exitCode() + "): " + first.strip());
+        }
+    }
+
+    /** TOC lines like "3345; 0 16390 TABLE DATA public cat_lovers postgres" name what the dump holds. */
+    private static List<String> listToc(PgTool pgRestore, Path dumpDir, ConnectionSettings source) {
+        List<String> lines = new ArrayList<>();
+        PgProcess.Result result = new PgProcess(pgRestore, List.of("--list", dumpDir.toString()), source, lines::add).run();
+        if (result.exitCode() != 0) {
+            throw new DbToolException(ExitCode.RUNTIME, "pg_restore --list could not read the fresh dump: "
+                    + String.join(" ", result.lastLines()));
+        }
+        return lines;
+    }
+
+    /**
+     * The manifest lists exactly the relations whose data is in the dump (pg_dump applied --schema
+     * and --exclude-table with its own pattern rules), plus partitioned parents of those partitions.
+     */
+    static List<Manifest.Table> tablesInDump(List<Catalog.Relation> relations, Map<String, Long> counts, List<String> toc) {
+        List<String> dataEntries = new ArrayList<>();
+        List<String> tableEntries = new ArrayList<>();
+        for (String line : toc) {
+            if (line.startsWith(";")) {
+                continue;
+            }
+            int data = line.indexOf(" TABLE DATA ");
+            int matview = line.indexOf(" MATERIALIZED VIEW DATA ");
+            int table = line.indexOf(" TABLE ");
+            if (data >= 0) {
+                dataEntries.add(line.substring(data + " TABLE DATA ".length()) + " ");
+            } else if (matview >= 0) {
+                dataEntries.add(line.substring(matview + " MATERIALIZED VIEW DATA ".length()) + " ");
+            } else if (table >= 0) {
+                tableEntries.add(line.substring(table + " TABLE ".length()) + " ");
+            }
+        }
+        List<Manifest.Table> tables = new ArrayList<>();
+        for (Catalog.Relation r : relations) {
+            String prefix = r.schema() + " " + r.name() + " ";
+            boolean hasData = dataEntries.stream().anyMatch(e -> e.startsWith(prefix));
+            boolean defined = tableEntries.stream().anyMatch(e -> e.startsWith(prefix));
+            if (r.kind().equals(Manifest.Table.PARTITIONED) && defined) {
+                tables.add(new Manifest.Table(r.schema(), r.name(), r.kind(), null, r.sizeBytes(), null));
+            } else if (r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) && (hasData || defined)) {
+                tables.add(new Manifest.Table(r.schema(), r.name(), r.kind(), counts.get(r.qualifiedName()),
+                        r.sizeBytes(), r.populated()));
+            } else if (r.kind().equals(Manifest.Table.TABLE) && hasData) {
+                tables.add(new Manifest.Table(r.schema(), r.name(), r.kind(), counts.get(r.qualifiedName()),
+                        r.sizeBytes(), null));
+            }
+        }
+        return tables;
+    }
+
+    /** toc.dat first (pg_restore and humans look for it), then the data files in name order. */
+    private static List<Manifest.FileEntry> dumpFiles(Path dumpDir) throws IOException {
+        List<Manifest.FileEntry> files = new ArrayList<>();
+        try (Stream<Path> stream = Files.list(dumpDir)) {
+            for (Path p : stream.sorted(Comparator.comparing((Path f) -> !f.getFileName().toString().equals("toc.dat"))
+                    .thenComparing(f -> f.getFileName().toString())).toList()) {
+                if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException("pg_dump left an unexpected non-file " + p);
+                }
+                String entry = ArchiveLayout.DUMP_PREFIX + p.getFileName();
+                if (!ArchiveLayout.isDumpFile(entry)) {
+                    throw new IOException("pg_dump wrote a file with an unexpected name: " + p.getFileName());
+                }
+                files.add(new Manifest.FileEntry(entry, Files.size(p)));
+            }
+        }
+        return files;
+    }
+
+    /** Rename into place only after fsync, so a crash never leaves a half archive under the real name. */
+    private static void publish(Path partial, Path archive, WorkFiles work) throws IOException {
+        if (Files.exists(archive)) {
+            throw DbToolException.usage(archive + " already exists; dbtool never overwrites an archive");
+        }
+        Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE);
+        work.release(partial);
+        fsyncDirectory(archive.getParent());
+    }
+
+    /** The sidecar is written last: an archive without one is recognisably unfinished. */
+    private static Path writeSidecar(Path archive, String sha256, WorkFiles work) throws IOException {
+        Path sidecar = archive.resolveSibling(archive.getFileName() + ".sha256");
+        Path temp = work.track(archive.resolveSibling(WorkFiles.PREFIX + sidecar.getFileName() + ".partial"));
+        try (FileChannel ch = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            ch.write(java.nio.ByteBuffer.wrap(Checksums.sidecarLine(sha256, archive.getFileName().toString())
+                    .getBytes(StandardCharsets.UTF_8)));
+            ch.force(true);
+        }
+        Files.move(temp, sidecar, StandardCopyOption.ATOMIC_MOVE);
+        work.release(temp);
+        fsyncDirectory(archive.getParent());
+        return sidecar;
+    }
+
+    static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignored) {
+            // not every filesystem lets a directory be opened for fsync; the rename is still atomic
+        }
+    }
+
+    private static DbToolException ioFailure(ExportOptions options, IOException e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.contains("No space left on device")) {
+            return new DbToolException(ExitCode.RUNTIME, "disk full while writing to " + options.output()
+                    + "; free space there or choose another --output; no archive was written", e);
+        }
+        return new DbToolException(ExitCode.RUNTIME, "export failed writing to " + options.output() + ": " + message
+                + "; no archive was written", e);
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DbToolException(ExitCode.RUNTIME, "interrupted while counting rows", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DbToolException d) {
+                throw d;
+            }
+            throw new DbToolException(ExitCode.RUNTIME, "counting rows failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(Math.max(1, millis));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DbToolException(ExitCode.RUNTIME, "interrupted", e);
+        }
+    }
+}
