@@ -1,0 +1,14 @@
+package dbtool.transfer;
+
+import dbtool.config.ConnectionSettings;
+import java.nio.file.Path;
+
+/**
+ * One import, fully decided.
+ *
+ * @param clean drop the archive's objects in the target first (pg_restore --clean --if-exists); the CLI
+ *     only sets this with --clean --yes
+ * @param workDir where the archive is unpacked (a fresh subdirectory is made and removed)
+ */
+public record ImportOptions(
+        Path archive, String project, ConnectionSettings target, int jobs, boolean clean, boolean keepOwners, Path workDir) {}
