@@ -50,6 +50,11 @@ public final class BackupDirectory {
     private static final String EXT_REGEX = "(?:tar\\.gz|tar\\.zst|tar)";
     private static final String PROJECT_REGEX = "[A-Za-z0-9][A-Za-z0-9._-]*";
 
+    /** Newest first; equal stamps (two codecs in one second) are ordered by name so the order is stable. */
+    static final Comparator<BackupFile> NEWEST_FIRST = Comparator.comparing(BackupFile::createdAt)
+            .thenComparing(BackupFile::fileName)
+            .reversed();
+
     private final Path dir;
     private final String project;
     private final Pattern archiveName;
@@ -134,11 +139,6 @@ public final class BackupDirectory {
         return List.copyOf(result);
     }
 
-    /** Newest first; equal stamps (two codecs in one second) are ordered by name so the order is stable. */
-    static final Comparator<BackupFile> NEWEST_FIRST = Comparator.comparing(BackupFile::createdAt)
-            .thenComparing(BackupFile::fileName)
-            .reversed();
-
     /**
      * Files of this project left by interrupted runs: temporary names, archives without a sidecar, and
      * sidecars or markers whose archive is gone or incomplete. Sorted by name.
@@ -178,8 +178,8 @@ public final class BackupDirectory {
      * leave an archive that no longer counts (a leftover), never a counted archive with missing parts.
      */
     public void delete(BackupFile backup) {
-        Path parent = backup.path().toAbsolutePath().getParent();
-        if (!parent.equals(dir.toAbsolutePath()) || !backup.project().equals(project)
+        Path parent = backup.path().toAbsolutePath().normalize().getParent();
+        if (!parent.equals(dir.toAbsolutePath().normalize()) || !backup.project().equals(project)
                 || !archiveName.matcher(backup.fileName()).matches()) {
             throw new IllegalArgumentException(backup.path() + " is not an archive of project " + project + " in " + dir);
         }

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * Runs a {@link NotifyTarget}'s command and POSTs to its URL. Never throws and never blocks longer than the
@@ -37,17 +38,22 @@ public final class Notifier {
         if (target == null || target.isEmpty()) {
             return new NotifyResult(failures);
         }
-        try {
-            if (target.command() != null) {
-                runCommand(target, event).ifPresent(failures::add);
-            }
-            if (target.url() != null) {
-                post(target, event).ifPresent(failures::add);
-            }
-        } catch (RuntimeException e) {
-            failures.add("notification failed unexpectedly: " + e);
+        if (target.command() != null) {
+            guarded("notify command", () -> runCommand(target, event)).ifPresent(failures::add);
+        }
+        if (target.url() != null) {
+            guarded("notify POST", () -> post(target, event)).ifPresent(failures::add);
         }
         return new NotifyResult(failures);
+    }
+
+    /** Keeps a bug in one channel from skipping the other or escaping to the caller. */
+    private static Optional<String> guarded(String what, Supplier<Optional<String>> channel) {
+        try {
+            return channel.get();
+        } catch (RuntimeException e) {
+            return Optional.of(what + " failed unexpectedly: " + e);
+        }
     }
 
     private Optional<String> runCommand(NotifyTarget target, BackupEvent event) {
@@ -65,7 +71,8 @@ public final class Notifier {
             Map<String, String> env = builder.environment();
             env.put("DBTOOL_PROJECT", event.project());
             env.put("DBTOOL_STATUS", event.status().wireName());
-            env.put("DBTOOL_MESSAGE", event.message());
+            // The environment cannot carry NUL; a message is still worth sending without it.
+            env.put("DBTOOL_MESSAGE", event.message().replace('\0', ' '));
             env.put("DBTOOL_ARCHIVE", event.archive() == null ? "" : event.archive().toString());
             env.put("DBTOOL_EXIT_CODE", Integer.toString(event.exitCode().code()));
             process = builder.start();
