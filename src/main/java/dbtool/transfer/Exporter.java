@@ -249,12 +249,15 @@ public final class Exporter {
             int data = line.indexOf(" TABLE DATA ");
             int matview = line.indexOf(" MATERIALIZED VIEW DATA ");
             int table = line.indexOf(" TABLE ");
+            int matviewDefinition = line.indexOf(" MATERIALIZED VIEW ");
             if (data >= 0) {
                 dataEntries.add(line.substring(data + " TABLE DATA ".length()) + " ");
             } else if (matview >= 0) {
                 dataEntries.add(line.substring(matview + " MATERIALIZED VIEW DATA ".length()) + " ");
             } else if (table >= 0) {
                 tableEntries.add(line.substring(table + " TABLE ".length()) + " ");
+            } else if (matviewDefinition >= 0) {
+                tableEntries.add(line.substring(matviewDefinition + " MATERIALIZED VIEW ".length()) + " ");
             }
         }
         List<Manifest.Table> tables = new ArrayList<>();
