@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
 
 /** The dbtool command line. Global options work before or after the subcommand. */
 @Command(name = "dbtool",
+        scope = ScopeType.INHERIT,
         mixinStandardHelpOptions = true,
         versionProvider = DbTool.Version.class,
         description = "Moves PostgreSQL databases safely: verified archives, checked imports, backups and migrations.",
