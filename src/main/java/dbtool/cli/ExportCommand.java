@@ -58,7 +58,7 @@ final class ExportCommand implements Callable<Integer> {
         Path out = output != null ? output
                 : project != null && project.output() != null ? project.output() : Path.of("dumps");
         ExportOptions options = new ExportOptions(target.project, target.connection(config), out,
-                jobs != null ? jobs : Runtime.getRuntime().availableProcessors(),
+                Jobs.resolve(jobs),
                 Compression.fromCliName(compress), schemas, excludeTables);
         CliReporter reporter = root.reporter(spec);
         reporter.info("exporting " + options.source().describe());

@@ -26,6 +26,7 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
         PrintWriter err = command.getErr();
         if (ex instanceof DbToolException known) {
             err.println("dbtool: error: " + known.getMessage());
+            printJsonFailure(command, known.exitCode(), known.getMessage());
             if (root.verbose && known.getCause() != null) {
                 known.printStackTrace(err);
             }
@@ -37,11 +38,30 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
         }
         err.println("dbtool: error: unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
                 + (root.verbose ? "" : " (run with -v for details)"));
+        printJsonFailure(command, ExitCode.RUNTIME, ex.getClass().getSimpleName() + ": " + ex.getMessage());
         if (root.verbose) {
             ex.printStackTrace(err);
         }
         err.flush();
         return ExitCode.RUNTIME.code();
+    }
+
+    /** With --json, scripts read stdout only: they get a document for failures too. */
+    private void printJsonFailure(CommandLine command, ExitCode code, String message) {
+        if (!root.json) {
+            return;
+        }
+        java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+        doc.put("ok", false);
+        doc.put("exit_code", code.code());
+        doc.put("error", message);
+        try {
+            command.getOut().println(new com.fasterxml.jackson.databind.ObjectMapper()
+                    .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+            command.getOut().flush();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
@@ -51,6 +71,7 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
         String name = command.getCommandSpec().qualifiedName();
         err.println("dbtool: error: " + ex.getMessage() + " (see '" + name + " --help')");
         err.flush();
+        printJsonFailure(command, ExitCode.USAGE, ex.getMessage());
         return ExitCode.USAGE.code();
     }
 }

@@ -65,7 +65,7 @@ final class ImportCommand implements Callable<Integer> {
         ConnectionSettings connection = resolveTarget(config);
         CliReporter reporter = root.reporter(spec);
         ImportOptions options = new ImportOptions(archive, target.project, connection,
-                jobs != null ? jobs : Runtime.getRuntime().availableProcessors(), clean, keepOwners, workDir());
+                Jobs.resolve(jobs), clean, keepOwners, workDir());
         ImportResult result = new Importer(PgToolLocator.fromSystemEnvironment(), reporter).importArchive(options);
         RowCountCheck.Outcome check = result.check();
         for (RowCountCheck.Mismatch m : check.mismatches()) {
