@@ -77,10 +77,7 @@ public final class Importer {
                 }
                 throw e;
             }
-            RowCountCheck.Outcome check;
-            try (Connection connection = Connections.open(target)) {
-                check = RowCountCheck.run(connection, manifest);
-            }
+            RowCountCheck.Outcome check = RowCountCheck.run(target, manifest, Math.max(1, options.jobs()));
             long millis = (System.nanoTime() - started) / 1_000_000;
             return new ImportResult(target, created, manifest, warnings, check, millis);
         } catch (SQLException e) {
