@@ -95,12 +95,13 @@ final class ScheduleCommand implements Callable<Integer> {
             throw DbToolException.usage("cannot create the log directory " + cronLog.getParent() + " ("
                     + e.getMessage() + "); choose another --log");
         }
+        // Printed first, so that even when --install fails the line is there to add by hand.
+        root.print(spec, java.util.Map.of("crontab_line", line, "marker", marker, "install", install,
+                "log", logFile.toString(), "cron_output", cronLog.toString()), marker + System.lineSeparator() + line);
         if (install) {
             install(marker, line);
             root.reporter(spec).info("installed in your crontab (" + marker.substring(2) + "); see it with crontab -l");
         }
-        root.print(spec, java.util.Map.of("crontab_line", line, "marker", marker, "installed", install,
-                "log", logFile.toString(), "cron_output", cronLog.toString()), marker + System.lineSeparator() + line);
         return 0;
     }
 

@@ -358,6 +358,45 @@ class BackupIT {
         assertThat(verify.code()).as(verify.err()).isZero();
     }
 
+    @Test
+    void scheduleInstallAddsTheLineOnceAndKeepsOtherEntries() throws Exception {
+        TestDatabase db = shopDatabase();
+        Path cfg = config(project("shop", db, ""));
+        // A stand-in crontab on PATH, so that the test never touches the real user's crontab.
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path table = tmp.resolve("crontab.txt");
+        Path fake = Files.writeString(bin.resolve("crontab"), "#!/bin/sh\n"
+                + "if [ \"$1\" = -l ]; then [ -f \"$FAKE_CRONTAB\" ] && exec cat \"$FAKE_CRONTAB\"; echo \"no crontab for me\" >&2; exit 1; fi\n"
+                + "if [ \"$1\" = - ]; then cat > \"$FAKE_CRONTAB\"; exit 0; fi\nexit 2\n");
+        fake.toFile().setExecutable(true);
+        String[] schedule = {"schedule", "--project", "shop", "--install", "--config", cfg.toString()};
+
+        assertThat(runWithFakeCrontab(bin, table, schedule)).isZero();
+        Files.writeString(table, "MAILTO=ops@example.com\n" + Files.readString(table) + "5 4 * * * /usr/bin/true\n");
+        assertThat(runWithFakeCrontab(bin, table, schedule)).isZero();
+        assertThat(runWithFakeCrontab(bin, table, schedule)).isZero();
+
+        List<String> lines = Files.readAllLines(table);
+        assertThat(lines).hasSize(4);
+        assertThat(lines.subList(0, 3)).containsExactly("MAILTO=ops@example.com", "5 4 * * * /usr/bin/true",
+                "# dbtool schedule: shop");
+        assertThat(lines.get(3)).startsWith("0 3 * * * cd ").contains("backup --project shop");
+    }
+
+    private int runWithFakeCrontab(Path bin, Path table, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Path.of("target", "dbtool.jar").toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("PATH", bin + ":/usr/bin:/bin");
+        builder.environment().put("FAKE_CRONTAB", table.toString());
+        Process p = builder.start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+        return p.exitValue();
+    }
+
     // --- helpers ---
 
     private Process startBackupJvm(Path cfg, String project) throws IOException {
