@@ -4,10 +4,13 @@ import dbtool.DbToolException;
 import dbtool.ExitCode;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -29,8 +32,8 @@ import java.util.stream.Stream;
  *
  * <p>Only names this tool writes are ever looked at: {@code <project>-<yyyyMMdd'T'HHmmss'Z'>.<ext>} plus its
  * {@code .sha256} sidecar and {@code .verified} marker, and the temporary forms of those names (a leading
- * {@code .} and/or a trailing {@code .tmp}/{@code .partial}). Everything else is invisible here, so nothing
- * here can delete it.
+ * {@code .} and/or a trailing {@code .tmp}/{@code .partial}), plus the exporter's work directory
+ * {@code .<archive>.work/}. Everything else is invisible here, so nothing here can delete it.
  *
  * <p>An archive counts only once its sidecar exists: the writer renames the archive into place first and writes
  * the sidecar last, so a sidecar is the proof that the run finished.
@@ -59,6 +62,8 @@ public final class BackupDirectory {
     private final String project;
     private final Pattern archiveName;
     private final Pattern anyOwnName;
+    /** The exporter's scratch directory (pg_dump's output before packing): always a leftover once no run holds the lock. */
+    private final Pattern workDirName;
 
     public BackupDirectory(Path dir, String project) {
         this.dir = dir;
@@ -66,6 +71,7 @@ public final class BackupDirectory {
         String core = "(" + Pattern.quote(project) + "-(\\d{8}T\\d{6}Z)\\." + EXT_REGEX + ")";
         this.archiveName = Pattern.compile(core);
         this.anyOwnName = Pattern.compile("(\\.)?" + core + "(\\.sha256|\\.verified)?(\\.tmp|\\.partial)?");
+        this.workDirName = Pattern.compile("\\." + core + "\\.work");
     }
 
     /** Rejects names that could escape the directory or make file names ambiguous. */
@@ -140,8 +146,8 @@ public final class BackupDirectory {
     }
 
     /**
-     * Files of this project left by interrupted runs: temporary names, archives without a sidecar, and
-     * sidecars or markers whose archive is gone or incomplete. Sorted by name.
+     * Files of this project left by interrupted runs: temporary names, archives without a sidecar,
+     * sidecars or markers whose archive is gone or incomplete, and {@code .<archive>.work} directories. Sorted by name.
      */
     public List<Path> leftovers() {
         List<Path> result = new ArrayList<>();
@@ -158,6 +164,9 @@ public final class BackupDirectory {
                 result.add(file);
             }
         }
+        for (Path workDir : workDirectories()) {
+            result.add(workDir);
+        }
         result.sort(Comparator.comparing(p -> p.getFileName().toString()));
         return List.copyOf(result);
     }
@@ -166,7 +175,7 @@ public final class BackupDirectory {
     public List<Path> cleanLeftovers() {
         List<Path> deleted = new ArrayList<>();
         for (Path leftover : leftovers()) {
-            if (deleteIfExists(leftover)) {
+            if (Files.isDirectory(leftover, LinkOption.NOFOLLOW_LINKS) ? deleteTree(leftover) : deleteIfExists(leftover)) {
                 deleted.add(leftover);
             }
         }
@@ -197,6 +206,53 @@ public final class BackupDirectory {
             return entries.filter(BackupDirectory::isRegularFile).toList();
         } catch (IOException e) {
             throw DbToolException.runtime("cannot list backup directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The exporter's {@code .<archive>.work} directories of this project (never through a symlink). */
+    private List<Path> workDirectories() {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                    .filter(p -> {
+                        Matcher m = workDirName.matcher(p.getFileName().toString());
+                        return m.matches() && tryParseStamp(m.group(2)).isPresent();
+                    })
+                    .toList();
+        } catch (IOException e) {
+            throw DbToolException.runtime("cannot list backup directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Deletes a work directory and what pg_dump wrote into it. walkFileTree does not follow symlinks by default,
+     * so a link inside cannot lead the deletion outside the directory.
+     */
+    private static boolean deleteTree(Path root) {
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    if (exc != null) {
+                        throw exc;
+                    }
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw DbToolException.runtime("cannot delete " + root + ": " + e.getMessage(), e);
         }
     }
 

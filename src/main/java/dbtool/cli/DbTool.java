@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
         versionProvider = DbTool.Version.class,
         description = "Moves PostgreSQL databases safely: verified archives, checked imports, backups and migrations.",
         subcommands = {ExportCommand.class, ImportCommand.class, InspectCommand.class, VerifyCommand.class,
+                BackupCommand.class, BackupsCommand.class, ScheduleCommand.class,
                 CompareCommand.class, LintCommand.class,
                 CommandLine.HelpCommand.class},
         usageHelpAutoWidth = false,

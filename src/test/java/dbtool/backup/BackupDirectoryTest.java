@@ -110,6 +110,30 @@ class BackupDirectoryTest {
     }
 
     @Test
+    void workDirectoriesOfKilledExportsAreLeftoversAndDeletedWithTheirContent() throws IOException {
+        complete("shop-20250101T000000Z.tar.gz");
+        Path work = Files.createDirectories(dir.resolve(".shop-20250102T000000Z.tar.gz.work/dump"));
+        Files.writeString(work.resolve("toc.dat"), "x");
+        Path outside = Files.createDirectories(dir.resolve("keep-me"));
+        Files.writeString(outside.resolve("precious"), "y");
+        Files.createSymbolicLink(work.resolve("link"), outside);                  // must not be followed
+        Files.createDirectories(dir.resolve(".other-20250102T000000Z.tar.gz.work"));
+        Files.createDirectories(dir.resolve(".shop-notes.work"));
+        Files.createSymbolicLink(dir.resolve(".shop-20250103T000000Z.tar.gz.work"), outside);
+        BackupDirectory shop = new BackupDirectory(dir, "shop");
+
+        assertThat(names(shop.leftovers())).containsExactly(".shop-20250102T000000Z.tar.gz.work");
+        assertThat(shop.archives()).extracting(BackupFile::fileName).containsExactly("shop-20250101T000000Z.tar.gz");
+
+        assertThat(names(shop.cleanLeftovers())).containsExactly(".shop-20250102T000000Z.tar.gz.work");
+        assertThat(dir.resolve(".shop-20250102T000000Z.tar.gz.work")).doesNotExist();
+        assertThat(outside.resolve("precious")).hasContent("y");
+        assertThat(dir.resolve(".other-20250102T000000Z.tar.gz.work")).isDirectory();
+        assertThat(dir.resolve(".shop-notes.work")).isDirectory();
+        assertThat(shop.leftovers()).isEmpty();
+    }
+
+    @Test
     void pruningNeverSeesForeignFilesOrOtherProjects() throws IOException {
         for (String stamp : List.of("20250101T000000Z", "20250102T000000Z", "20250103T000000Z")) {
             complete("shop-" + stamp + ".tar.gz");

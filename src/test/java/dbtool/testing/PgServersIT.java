@@ -59,7 +59,7 @@ class PgServersIT {
         TestDatabase b = server.createDatabase("fixture_it");
         try {
             assertThat(a.name()).matches("fixture_it_[a-z]+").isNotEqualTo(b.name());
-            assertThat(a.url()).isEqualTo("postgresql://127.0.0.1:" + server.port() + "/" + a.name());
+            assertThat(a.url()).isEqualTo("postgresql://postgres@127.0.0.1:" + server.port() + "/" + a.name());
             assertThat(a.jdbcUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:" + server.port() + "/" + a.name());
 
             a.execute("create table t(id int)", "insert into t values (1), (2)");

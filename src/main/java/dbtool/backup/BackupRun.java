@@ -1,0 +1,342 @@
+package dbtool.backup;
+
+import dbtool.DbToolException;
+import dbtool.ExitCode;
+import dbtool.Reporter;
+import dbtool.archive.Compression;
+import dbtool.config.BackupSettings;
+import dbtool.config.ConnectionSettings;
+import dbtool.config.NotifySettings;
+import dbtool.config.ProjectConfig;
+import dbtool.pg.Connections;
+import dbtool.pg.PgToolLocator;
+import dbtool.transfer.ExportOptions;
+import dbtool.transfer.ExportResult;
+import dbtool.transfer.Exporter;
+import dbtool.transfer.ImportOptions;
+import dbtool.transfer.ImportResult;
+import dbtool.transfer.Importer;
+import dbtool.verify.RowCountCheck;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * One unattended backup of one project: lock, clean leftovers, export, optionally verify, mark verified, apply
+ * retention, notify. The order is the safety argument:
+ * <ul>
+ *   <li>leftovers are only cleaned while holding the lock, so a running backup's files are never taken for junk;</li>
+ *   <li>retention runs only after the new archive is complete (and verified, when verification is on), so a failed
+ *       run deletes nothing and there is always a newer good archive than anything deleted;</li>
+ *   <li>notifications come last and can only add warnings: the outcome's exit code is decided before them.</li>
+ * </ul>
+ * Never throws for an expected failure: the failure is part of the {@link Outcome}, so {@code --all} can go on.
+ */
+public final class BackupRun {
+
+    private final PgToolLocator tools;
+    private final Reporter reporter;
+    private final String toolVersion;
+    private final Notifier notifier;
+
+    public BackupRun(PgToolLocator tools, Reporter reporter, String toolVersion, Notifier notifier) {
+        this.tools = tools;
+        this.reporter = reporter;
+        this.toolVersion = toolVersion;
+        this.notifier = notifier;
+    }
+
+    /**
+     * What one project's run did.
+     *
+     * @param exitCode {@link ExitCode#OK} or the failure's code
+     * @param error the one-line failure message, or null
+     * @param archive the archive written, or null when the run failed before that
+     * @param verified whether the archive was restored and its row counts matched
+     * @param removed archives deleted by retention (file names)
+     * @param kept archives retention kept (file names), newest first
+     * @param cleaned leftovers of interrupted runs that were removed (file names)
+     * @param notifyFailures warnings from the notifier; they never change the exit code
+     */
+    public record Outcome(String project, ExitCode exitCode, String error, Path archive, long sizeBytes, long rows,
+            boolean verified, List<String> removed, List<String> kept, List<String> cleaned,
+            List<String> notifyFailures, long millis) {
+        public Outcome {
+            removed = List.copyOf(removed);
+            kept = List.copyOf(kept);
+            cleaned = List.copyOf(cleaned);
+            notifyFailures = List.copyOf(notifyFailures);
+        }
+
+        public boolean ok() {
+            return exitCode == ExitCode.OK;
+        }
+    }
+
+    /** What the run found out before it ended, so a failure can still report what was done. */
+    private static final class Progress {
+        ExportResult export;
+        boolean verified;
+        List<String> removed = List.of();
+        List<String> kept = List.of();
+        List<String> cleaned = List.of();
+    }
+
+    public Outcome run(ProjectConfig project, boolean verifyFlag) {
+        long started = System.nanoTime();
+        BackupSettings settings = project.backup();
+        boolean verify = verifyFlag || settings.verify();
+        Progress progress = new Progress();
+        ExitCode code = ExitCode.OK;
+        String error = null;
+        try {
+            runLocked(project, settings, verify, progress);
+        } catch (DbToolException e) {
+            code = e.exitCode();
+            error = e.getMessage();
+        } catch (RuntimeException e) {
+            // A bug must still end as a failed backup with an alert, not as a silent crash of the whole --all run.
+            code = ExitCode.RUNTIME;
+            error = "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        List<String> notifyFailures = notifyOutcome(project, code, error, progress);
+        ExportResult export = progress.export;
+        return new Outcome(project.name(), code, error, export == null ? null : export.archive(),
+                export == null ? 0 : export.sizeBytes(), export == null ? 0 : export.manifest().totalRows(),
+                progress.verified, progress.removed, progress.kept, progress.cleaned, notifyFailures,
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private void runLocked(ProjectConfig project, BackupSettings settings, boolean verify, Progress progress) {
+        Path dir = settings.dir().toAbsolutePath().normalize();
+        BackupDirectory backups = new BackupDirectory(dir, project.name());
+        RetentionPolicy policy = policy(settings);
+        try (ProjectLock lock = ProjectLock.acquire(dir, project.name())) {
+            lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup that died ("
+                    + stale.describe() + "); cleaning up what it left"));
+            List<Path> cleaned = backups.cleanLeftovers();
+            progress.cleaned = names(cleaned);
+            cleaned.forEach(p -> reporter.info("removed leftover of an interrupted run: " + p.getFileName()));
+
+            reporter.info("backing up project " + project.name() + " from " + project.connection().describe()
+                    + " into " + dir);
+            ExportOptions options = new ExportOptions(project.name(), project.connection(), dir,
+                    Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of());
+            ExportResult export = new Exporter(tools, reporter, toolVersion).export(options);
+            progress.export = export;
+            reporter.info("wrote " + export.archive().getFileName() + " (" + export.sizeBytes() + " bytes, "
+                    + export.manifest().tables().size() + " tables, " + export.manifest().totalRows() + " rows)");
+
+            if (verify) {
+                verifyArchive(project, settings, export);
+                writeVerifiedMarker(export);
+                progress.verified = true;
+            }
+
+            RetentionOutcome retention = applyRetention(backups, policy, export.archive(), false);
+            progress.removed = names(retention.removed());
+            progress.kept = names(retention.kept());
+        }
+    }
+
+    /** The project's retention rules; absent keys are 0, which keeps nothing (the newest is kept regardless). */
+    public static RetentionPolicy policy(BackupSettings settings) {
+        return new RetentionPolicy(settings.keepLast(), settings.keepDaily(), settings.keepWeekly(),
+                settings.keepMonthly());
+    }
+
+    /**
+     * What retention kept and removed (or would remove, on a dry run).
+     *
+     * @param reasons for each kept archive, why ("last", "daily", ...), in {@code kept}'s order
+     */
+    public record RetentionOutcome(List<Path> kept, List<List<String>> reasons, List<Path> removed) {
+        public RetentionOutcome {
+            kept = List.copyOf(kept);
+            reasons = List.copyOf(reasons);
+            removed = List.copyOf(removed);
+        }
+    }
+
+    /**
+     * Applies the policy to the complete archives, but never removes {@code protect} (the archive this run just
+     * wrote: an archive with a fabricated or clock-skewed future stamp must not push it out) nor the newest
+     * verified archive (with verification on, the newest that is known to restore). The caller holds the lock.
+     */
+    public RetentionOutcome applyRetention(BackupDirectory backups, RetentionPolicy policy, Path protect, boolean dryRun) {
+        List<BackupFile> archives = backups.archives();
+        RetentionDecision decision = policy.apply(archives);
+        Path newestVerified = archives.stream().filter(BackupFile::verified).findFirst()
+                .map(BackupFile::path).orElse(null);
+        List<Path> kept = new ArrayList<>();
+        List<List<String>> reasons = new ArrayList<>();
+        for (BackupFile file : decision.keep()) {
+            kept.add(file.path());
+            reasons.add(decision.reasonsFor(file));
+        }
+        List<Path> removed = new ArrayList<>();
+        for (BackupFile file : decision.remove()) {
+            if (file.path().equals(protect) || file.path().equals(newestVerified)) {
+                kept.add(file.path());
+                reasons.add(List.of(file.path().equals(protect) ? "written by this run" : "newest verified archive"));
+                continue;
+            }
+            if (dryRun) {
+                reporter.info("would remove " + file.fileName() + " (no retention rule keeps it)");
+            } else {
+                backups.delete(file);
+                reporter.info("removed " + file.fileName() + " (no retention rule keeps it)");
+            }
+            removed.add(file.path());
+        }
+        return new RetentionOutcome(kept, reasons, removed);
+    }
+
+    /**
+     * Restores the archive into a throwaway database and compares row counts with the manifest. The database gets a
+     * random name no one else uses, and is dropped however the restore ends.
+     */
+    private void verifyArchive(ProjectConfig project, BackupSettings settings, ExportResult export) {
+        ConnectionSettings server = verifyServer(project, settings);
+        String name = throwawayName(project.name());
+        ConnectionSettings target = server.withDatabase(name);
+        reporter.info("verifying " + export.archive().getFileName() + " by restoring it into " + target.describe());
+        String what = "verification of " + export.archive().getFileName() + " failed";
+        try {
+            ImportOptions options = new ImportOptions(export.archive(), project.name(), target,
+                    Runtime.getRuntime().availableProcessors(), false, false, verifyWorkDir(export.archive()));
+            ImportResult result = new Importer(tools, reporter).importArchive(options);
+            RowCountCheck.Outcome check = result.check();
+            if (!check.passed()) {
+                check.mismatches().forEach(m -> reporter.warn("row count mismatch: " + m.describe()));
+                throw new DbToolException(ExitCode.VALIDATION, what + ": " + check.mismatches().size() + " of "
+                        + check.tablesChecked() + " tables have other row counts than the manifest after restore"
+                        + " (first: " + check.mismatches().get(0).describe() + "); the archive is kept but not"
+                        + " counted as verified and nothing was pruned");
+            }
+            reporter.info("verified: " + check.tablesChecked() + " tables, " + check.rowsChecked()
+                    + " rows match the manifest");
+        } catch (DbToolException e) {
+            if (e.exitCode() == ExitCode.VALIDATION && e.getMessage().startsWith(what)) {
+                throw e;
+            }
+            // Whatever broke the restore, it means this archive is not known to be good: a validation failure.
+            ExitCode code = e.exitCode() == ExitCode.RUNTIME || e.exitCode() == ExitCode.USAGE
+                    ? ExitCode.VALIDATION : e.exitCode();
+            throw new DbToolException(code, what + ": " + e.getMessage()
+                    + "; the archive is kept but not counted as verified and nothing was pruned", e);
+        } finally {
+            dropThrowaway(target);
+        }
+    }
+
+    /** backup.verify_url names the server (its database part is ignored); default: the source server. */
+    static ConnectionSettings verifyServer(ProjectConfig project, BackupSettings settings) {
+        ConnectionSettings source = project.connection();
+        if (settings.verifyUrl() == null || settings.verifyUrl().isBlank()) {
+            return source;
+        }
+        ConnectionSettings verify = ConnectionSettings.parse(settings.verifyUrl());
+        // Without credentials of its own, the verify server is logged into like the source (often the same server).
+        return verify.user() == null ? verify.withCredentials(project.user(), project.password()) : verify;
+    }
+
+    static String throwawayName(String project) {
+        String safe = project.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        if (safe.length() > 40) {
+            safe = safe.substring(0, 40);
+        }
+        byte[] random = new byte[4];
+        new SecureRandom().nextBytes(random);
+        return "dbtool_verify_" + safe + "_" + HexFormat.of().formatHex(random);
+    }
+
+    /** Unpack next to the archive (that disk just held the dump), unless DBTOOL_WORK_DIR says otherwise. */
+    private static Path verifyWorkDir(Path archive) {
+        String env = System.getenv("DBTOOL_WORK_DIR");
+        return env != null && !env.isBlank() ? Path.of(env) : archive.toAbsolutePath().getParent();
+    }
+
+    private void dropThrowaway(ConnectionSettings target) {
+        try (Connection admin = Connections.open(target.withDatabase("postgres"))) {
+            try (PreparedStatement ps = admin.prepareStatement(
+                    "select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()")) {
+                ps.setString(1, target.database());
+                ps.execute();
+            }
+            try (Statement st = admin.createStatement()) {
+                st.execute("drop database if exists " + Connections.quoteIdentifier(target.database()));
+            }
+            reporter.detail("dropped verification database " + target.database());
+        } catch (SQLException | DbToolException e) {
+            reporter.warn("could not drop verification database " + target.database() + " on " + target.host()
+                    + ":" + target.port() + ": " + e.getMessage() + "; drop it by hand");
+        }
+    }
+
+    /** {@code <archive>.verified}, written under a temporary name and renamed, so it is never half there. */
+    private static void writeVerifiedMarker(ExportResult export) {
+        Path archive = export.archive();
+        Path marker = archive.resolveSibling(archive.getFileName() + BackupDirectory.VERIFIED_SUFFIX);
+        Path temp = archive.resolveSibling(BackupDirectory.temporaryName(marker.getFileName().toString()));
+        String content = "verified_at=" + Instant.now() + "\nsha256=" + export.sha256() + "\ntables="
+                + export.manifest().tables().size() + "\nrows=" + export.manifest().totalRows() + "\n";
+        try {
+            try (FileChannel ch = FileChannel.open(temp,
+                    Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+                ch.write(java.nio.ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
+                ch.force(true);
+            }
+            Files.move(temp, marker, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw DbToolException.runtime("cannot write " + marker + ": " + e.getMessage()
+                    + "; the archive was verified but is not marked so, and nothing was pruned", e);
+        }
+    }
+
+    private List<String> notifyOutcome(ProjectConfig project, ExitCode code, String error, Progress progress) {
+        NotifySettings notify = project.notifications();
+        NotifySettings.Hook hook = notify == null ? null : code == ExitCode.OK ? notify.onSuccess() : notify.onFailure();
+        if (hook == null) {
+            return List.of();
+        }
+        BackupEvent event;
+        if (code == ExitCode.OK) {
+            ExportResult export = progress.export;
+            event = BackupEvent.success(project.name(), export.archive(), "backup of " + project.name() + " ok: "
+                    + export.archive().getFileName() + (progress.verified ? " (verified)" : "") + ", "
+                    + progress.removed.size() + " old archive(s) removed");
+        } else {
+            event = BackupEvent.failure(project.name(), code, "backup of " + project.name() + " failed: " + error);
+        }
+        List<String> failures;
+        try {
+            failures = notifier.notify(new NotifyTarget(hook.command(), hook.url(), hook.timeout()), event).failures();
+        } catch (IllegalArgumentException e) {
+            failures = List.of("notification not sent: " + e.getMessage());
+        }
+        failures.forEach(f -> reporter.warn(f + " (the backup's own result is unaffected)"));
+        return failures;
+    }
+
+    private static List<String> names(List<Path> paths) {
+        return paths.stream().map(p -> p.getFileName().toString()).toList();
+    }
+}

@@ -1,0 +1,173 @@
+package dbtool.cli;
+
+import dbtool.DbToolException;
+import dbtool.backup.BackupDirectory;
+import dbtool.backup.BackupFile;
+import dbtool.backup.BackupRun;
+import dbtool.backup.Notifier;
+import dbtool.backup.ProjectLock;
+import dbtool.config.ConfigLoader;
+import dbtool.config.ProjectConfig;
+import dbtool.pg.PgToolLocator;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "backups", sortOptions = false, usageHelpAutoWidth = false,
+        description = "List a project's backup archives, or apply its retention policy now.",
+        subcommands = {BackupsCommand.ListCommand.class, BackupsCommand.PruneCommand.class})
+final class BackupsCommand implements Runnable {
+
+    @ParentCommand
+    DbTool root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: list or prune");
+    }
+
+    /** The named project, or every project of the config. */
+    static List<ProjectConfig> projects(ConfigLoader.Config config, String project) {
+        if (project != null) {
+            return List.of(config.project(project));
+        }
+        if (config.projects().isEmpty()) {
+            throw DbToolException.usage(config.source() + " defines no projects; add one under projects:");
+        }
+        return List.copyOf(config.projects().values());
+    }
+
+    static BackupDirectory directory(ProjectConfig project) {
+        return new BackupDirectory(project.backup().dir().toAbsolutePath().normalize(), project.name());
+    }
+
+    @Command(name = "list", sortOptions = false, usageHelpAutoWidth = false,
+            description = "Every complete archive with its time, size, age and whether it was verified. Leftovers of"
+                    + " interrupted runs are not archives and are only counted.")
+    static final class ListCommand implements Callable<Integer> {
+
+        @ParentCommand
+        BackupsCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--project", paramLabel = "NAME", description = "Only this project (default: all projects).")
+        String project;
+
+        @Override
+        public Integer call() {
+            DbTool root = parent.root;
+            Instant now = Instant.now();
+            List<Map<String, Object>> json = new ArrayList<>();
+            List<String> lines = new ArrayList<>();
+            for (ProjectConfig p : projects(root.config(), project)) {
+                BackupDirectory dir = directory(p);
+                List<BackupFile> archives = dir.archives();
+                lines.add(p.name() + " (" + dir.dir() + "): " + archives.size() + " archive(s)");
+                for (BackupFile f : archives) {
+                    lines.add(String.format("  %-40s  %s  %10s  %8s  %s", f.fileName(), f.createdAt(),
+                            Sizes.human(f.sizeBytes()), age(Duration.between(f.createdAt(), now)),
+                            f.verified() ? "verified" : "not verified"));
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("project", p.name());
+                    row.put("archive", f.path().toString());
+                    row.put("created_at", f.createdAt().toString());
+                    row.put("size_bytes", f.sizeBytes());
+                    row.put("age_seconds", Math.max(0, Duration.between(f.createdAt(), now).toSeconds()));
+                    row.put("verified", f.verified());
+                    json.add(row);
+                }
+                int leftovers = dir.leftovers().size();
+                if (leftovers > 0) {
+                    lines.add("  (" + leftovers + " leftover(s) of interrupted runs; the next backup removes them)");
+                }
+            }
+            root.print(spec, json, String.join(System.lineSeparator(), lines));
+            return 0;
+        }
+    }
+
+    @Command(name = "prune", sortOptions = false, usageHelpAutoWidth = false,
+            description = {"Apply the retention policy now (keep_last, keep_daily, keep_weekly, keep_monthly), and remove"
+                    + " leftovers of interrupted runs. Never removes the newest archive nor the newest verified one.",
+                "Takes the project's lock: exits 5 while a backup of it runs."})
+    static final class PruneCommand implements Callable<Integer> {
+
+        @ParentCommand
+        BackupsCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--project", paramLabel = "NAME", description = "Only this project (default: all projects).")
+        String project;
+
+        @Option(names = "--dry-run", description = "Only show what would be removed.")
+        boolean dryRun;
+
+        @Override
+        public Integer call() {
+            DbTool root = parent.root;
+            CliReporter reporter = root.reporter(spec);
+            BackupRun run = new BackupRun(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), new Notifier());
+            List<Map<String, Object>> json = new ArrayList<>();
+            List<String> lines = new ArrayList<>();
+            String verb = dryRun ? "would remove" : "removed";
+            for (ProjectConfig p : projects(root.config(), project)) {
+                BackupDirectory dir = directory(p);
+                // Deleting without the lock could take a running backup's files for leftovers.
+                try (ProjectLock lock = ProjectLock.acquire(dir.dir(), p.name())) {
+                    lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup of "
+                            + p.name() + " that died (" + stale.describe() + ")"));
+                    List<Path> leftovers = dryRun ? dir.leftovers() : dir.cleanLeftovers();
+                    BackupRun.RetentionOutcome outcome = run.applyRetention(dir, BackupRun.policy(p.backup()), null, dryRun);
+                    lines.add(p.name() + " (" + dir.dir() + "): keep " + outcome.kept().size() + ", " + verb + " "
+                            + outcome.removed().size() + (leftovers.isEmpty() ? ""
+                            : ", " + verb + " " + leftovers.size() + " leftover(s) of interrupted runs"));
+                    for (int i = 0; i < outcome.kept().size(); i++) {
+                        lines.add("  keep    " + outcome.kept().get(i).getFileName() + "  ("
+                                + String.join(", ", outcome.reasons().get(i)) + ")");
+                    }
+                    outcome.removed().forEach(r -> lines.add("  " + (dryRun ? "remove  " : "removed ") + r.getFileName()));
+                    leftovers.forEach(l -> lines.add("  " + (dryRun ? "remove  " : "removed ") + l.getFileName()
+                            + "  (leftover)"));
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("project", p.name());
+                    row.put("dry_run", dryRun);
+                    row.put("kept", outcome.kept().stream().map(Path::toString).toList());
+                    row.put("removed", outcome.removed().stream().map(Path::toString).toList());
+                    row.put("leftovers", leftovers.stream().map(Path::toString).toList());
+                    json.add(row);
+                }
+            }
+            root.print(spec, json, String.join(System.lineSeparator(), lines));
+            return 0;
+        }
+    }
+
+    static String age(Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s < 3600) {
+            return s / 60 + "m";
+        }
+        if (s < 86400 * 2) {
+            return s / 3600 + "h" + (s % 3600) / 60 + "m";
+        }
+        return s / 86400 + "d" + (s % 86400) / 3600 + "h";
+    }
+}
