@@ -57,6 +57,7 @@ public final class ArchiveWriter {
                 StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
             CountingOutputStream counted = new CountingOutputStream(
                     new DigestOutputStream(Channels.newOutputStream(channel), archiveDigest));
+            // Closing the tar must close the compressor (its trailer) but not the channel: it is fsynced below.
             try (TarArchiveOutputStream tar = new TarArchiveOutputStream(compress(new BufferedOutputStream(counted, BUFFER)))) {
                 tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -154,6 +155,11 @@ public final class ArchiveWriter {
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
             count += len;
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
         }
     }
 }

@@ -42,6 +42,10 @@ public final class Connections {
             return new DbToolException(ExitCode.USAGE, "authentication failed for " + where
                     + "; check the password (config 'password', PGPASSWORD or ~/.pgpass) and pg_hba.conf", e);
         }
+        if (state.equals("08004") && String.valueOf(e.getMessage()).contains("password")) {
+            return new DbToolException(ExitCode.USAGE, "the server wants a password for " + where
+                    + " but none was given; set 'password' in the config, PGPASSWORD or ~/.pgpass", e);
+        }
         if (state.equals("3D000")) {
             return new DbToolException(ExitCode.USAGE, "database '" + settings.database() + "' does not exist on "
                     + settings.host() + ":" + settings.port() + "; check the project's url", e);

@@ -14,7 +14,6 @@ import java.util.function.Consumer;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteException;
-import org.apache.commons.exec.ExecuteWatchdog;
 import org.apache.commons.exec.LogOutputStream;
 import org.apache.commons.exec.PumpStreamHandler;
 import org.apache.commons.exec.ShutdownHookProcessDestroyer;
@@ -76,7 +75,6 @@ public final class PgProcess {
         executor.setStreamHandler(new PumpStreamHandler(lines, lines));
         // Ctrl-C or kill of dbtool must not leave an orphan pg_dump writing into the work directory.
         executor.setProcessDestroyer(new ShutdownHookProcessDestroyer());
-        executor.setWatchdog(ExecuteWatchdog.builder().get());
         executor.setExitValues(null);
         int exit;
         try {

@@ -71,7 +71,7 @@ public final class Exporter {
             reporter.detail("using " + pgDump.executable() + " " + pgDump.version() + " for server " + server);
 
             Target target = prepareTarget(options);
-            Path workDir = work.track(target.dir().resolve(WorkFiles.PREFIX + target.name() + ".work"));
+            Path workDir = work.track(target.dir().resolve("." + target.name() + ".work"));
             Files.createDirectory(workDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path dumpDir = workDir.resolve(ArchiveLayout.DUMP_DIR);
 
@@ -99,7 +99,7 @@ public final class Exporter {
                     options.compression() == Compression.GZIP ? "gzip:1" : "none",
                     "snapshot", tables, extensions, dumpFiles(dumpDir));
 
-            Path partial = work.track(target.dir().resolve(WorkFiles.PREFIX + target.name() + ".partial"));
+            Path partial = work.track(target.dir().resolve("." + target.name() + ".partial"));
             long total = manifest.files().stream().mapToLong(Manifest.FileEntry::size).sum();
             reporter.progressStart("packing", total, "B");
             ArchiveWriter.Written written;
@@ -249,12 +249,15 @@ public final class Exporter {
             int data = line.indexOf(" TABLE DATA ");
             int matview = line.indexOf(" MATERIALIZED VIEW DATA ");
             int table = line.indexOf(" TABLE ");
+            int matviewDefinition = line.indexOf(" MATERIALIZED VIEW ");
             if (data >= 0) {
                 dataEntries.add(line.substring(data + " TABLE DATA ".length()) + " ");
             } else if (matview >= 0) {
                 dataEntries.add(line.substring(matview + " MATERIALIZED VIEW DATA ".length()) + " ");
             } else if (table >= 0) {
                 tableEntries.add(line.substring(table + " TABLE ".length()) + " ");
+            } else if (matviewDefinition >= 0) {
+                tableEntries.add(line.substring(matviewDefinition + " MATERIALIZED VIEW ".length()) + " ");
             }
         }
         List<Manifest.Table> tables = new ArrayList<>();
@@ -307,7 +310,7 @@ public final class Exporter {
     /** The sidecar is written last: an archive without one is recognisably unfinished. */
     private static Path writeSidecar(Path archive, String sha256, WorkFiles work) throws IOException {
         Path sidecar = archive.resolveSibling(archive.getFileName() + ".sha256");
-        Path temp = work.track(archive.resolveSibling(WorkFiles.PREFIX + sidecar.getFileName() + ".partial"));
+        Path temp = work.track(archive.resolveSibling("." + sidecar.getFileName() + ".partial"));
         try (FileChannel ch = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
             ch.write(java.nio.ByteBuffer.wrap(Checksums.sidecarLine(sha256, archive.getFileName().toString())

@@ -108,7 +108,11 @@ final class RunningServer implements TestServer {
 
     @Override
     public String url(String database) {
-        return "postgresql://" + host + ":" + port + "/" + database;
+        String enc = java.net.URLEncoder.encode(superuser(), java.nio.charset.StandardCharsets.UTF_8);
+        String pw = superuserPassword();
+        String credentials = pw == null || pw.isEmpty() ? enc
+                : enc + ":" + java.net.URLEncoder.encode(pw, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+        return "postgresql://" + credentials + "@" + host + ":" + port + "/" + database;
     }
 
     @Override

@@ -34,6 +34,9 @@ public interface TestServer {
     /** Terminates the database's backends, then DROP DATABASE IF EXISTS. */
     void dropDatabase(String name);
 
-    /** {@code postgresql://host:port/database}, without credentials: dbtool's config URL format. */
+    /**
+     * {@code postgresql://superuser[:password]@host:port/database}: dbtool's URL format, logging in as
+     * the superuser (the password part only for servers that need one).
+     */
     String url(String database);
 }

@@ -1,0 +1,38 @@
+package dbtool.backup;
+
+import dbtool.ExitCode;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * What a notification reports about one backup run.
+ *
+ * @param archive the archive written, or null (failures usually have none)
+ */
+public record BackupEvent(String project, Status status, String message, Path archive, ExitCode exitCode) {
+    public enum Status {
+        SUCCESS, FAILURE;
+
+        /** The spelling used in DBTOOL_STATUS and the JSON body. */
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public BackupEvent {
+        Objects.requireNonNull(project, "project");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(exitCode, "exitCode");
+        message = message == null ? "" : message;
+    }
+
+    public static BackupEvent success(String project, Path archive, String message) {
+        return new BackupEvent(project, Status.SUCCESS, message, archive, ExitCode.OK);
+    }
+
+    public static BackupEvent failure(String project, ExitCode exitCode, String message) {
+        return new BackupEvent(project, Status.FAILURE, message, null, exitCode);
+    }
+}

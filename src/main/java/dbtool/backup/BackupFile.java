@@ -1,0 +1,31 @@
+package dbtool.backup;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One complete archive of a project: the archive itself and its {@code .sha256} sidecar exist.
+ *
+ * @param createdAt the UTC time stamp from the file name (not the file's mtime, which copies and restores change)
+ * @param verified  whether a {@code <archive>.verified} marker exists, written by {@code --verify}
+ */
+public record BackupFile(Path path, String project, Instant createdAt, long sizeBytes, boolean verified) {
+    public BackupFile {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(project, "project");
+        Objects.requireNonNull(createdAt, "createdAt");
+    }
+
+    public String fileName() {
+        return path.getFileName().toString();
+    }
+
+    public Path sidecar() {
+        return path.resolveSibling(fileName() + BackupDirectory.SIDECAR_SUFFIX);
+    }
+
+    public Path verifiedMarker() {
+        return path.resolveSibling(fileName() + BackupDirectory.VERIFIED_SUFFIX);
+    }
+}

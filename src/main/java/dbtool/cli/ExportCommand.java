@@ -1,0 +1,87 @@
+package dbtool.cli;
+
+import dbtool.archive.Compression;
+import dbtool.config.ConfigLoader;
+import dbtool.config.ProjectConfig;
+import dbtool.pg.PgToolLocator;
+import dbtool.transfer.ExportOptions;
+import dbtool.transfer.ExportResult;
+import dbtool.transfer.Exporter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "export", sortOptions = false, usageHelpAutoWidth = false,
+        description = {"Export a database to <project>-<UTC time>.tar.gz plus a .sha256 sidecar.",
+            "The archive's path is the last line on stdout."})
+final class ExportCommand implements Callable<Integer> {
+
+    @ParentCommand
+    DbTool root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    TargetOptions target;
+
+    @Option(names = "--output", paramLabel = "DIR_OR_FILE",
+            description = "Directory for the archive, or the archive's file name (default: the project's output, else ./dumps).")
+    Path output;
+
+    @Option(names = "--jobs", paramLabel = "N", description = "Parallel pg_dump jobs (default: number of cores).")
+    Integer jobs;
+
+    @Option(names = "--compress", paramLabel = "gzip|zstd|none", defaultValue = "gzip",
+            description = "Archive compression (default: ${DEFAULT-VALUE}).")
+    String compress;
+
+    @Option(names = "--schema", paramLabel = "S", description = "Only this schema (repeatable; pg_dump pattern).")
+    List<String> schemas = new ArrayList<>();
+
+    @Option(names = "--exclude-table", paramLabel = "PATTERN", description = "Skip tables matching (repeatable; pg_dump pattern).")
+    List<String> excludeTables = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        ConfigLoader.Config config = root.config();
+        ProjectConfig project = target.projectConfig(config);
+        Path out = output != null ? output
+                : project != null && project.output() != null ? project.output() : Path.of("dumps");
+        ExportOptions options = new ExportOptions(target.project, target.connection(config), out,
+                jobs != null ? jobs : Runtime.getRuntime().availableProcessors(),
+                Compression.fromCliName(compress), schemas, excludeTables);
+        CliReporter reporter = root.reporter(spec);
+        reporter.info("exporting " + options.source().describe());
+        ExportResult result = new Exporter(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version()).export(options);
+        root.print(spec, json(result), text(result));
+        return 0;
+    }
+
+    static Map<String, Object> json(ExportResult result) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("archive", result.archive().toString());
+        json.put("sidecar", result.sidecar().toString());
+        json.put("sha256", result.sha256());
+        json.put("size_bytes", result.sizeBytes());
+        json.put("tables", result.manifest().tables().size());
+        json.put("rows", result.manifest().totalRows());
+        json.put("duration_ms", result.millis());
+        return json;
+    }
+
+    private String text(ExportResult result) {
+        String summary = "exported " + result.manifest().tables().size() + " tables, " + result.manifest().totalRows()
+                + " rows, " + Sizes.human(result.sizeBytes()) + " in " + Sizes.seconds(result.millis());
+        return root.quiet ? result.archive().toString() : summary + System.lineSeparator() + result.archive();
+    }
+}

@@ -1,0 +1,127 @@
+package dbtool.cli;
+
+import dbtool.DbToolException;
+import dbtool.ExitCode;
+import dbtool.archive.ArchiveReader;
+import dbtool.archive.Manifest;
+import dbtool.config.ConfigLoader;
+import dbtool.config.ConnectionSettings;
+import dbtool.pg.PgToolLocator;
+import dbtool.transfer.ImportOptions;
+import dbtool.transfer.ImportResult;
+import dbtool.transfer.Importer;
+import dbtool.verify.RowCountCheck;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "import", sortOptions = false, usageHelpAutoWidth = false,
+        description = {"Check an archive, restore it into a database, and prove every table has its rows.",
+            "Without a target, the archive's project is used when the config defines it."})
+final class ImportCommand implements Callable<Integer> {
+
+    @ParentCommand
+    DbTool root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "ARCHIVE", description = "A dbtool archive (.tar.gz, .tar.zst or .tar).")
+    Path archive;
+
+    @Mixin
+    TargetOptions target;
+
+    @Option(names = "--jobs", paramLabel = "N", description = "Parallel pg_restore jobs (default: number of cores).")
+    Integer jobs;
+
+    @Option(names = "--clean", description = "Drop the archive's objects in a non-empty target first (needs --yes).")
+    boolean clean;
+
+    @Option(names = "--yes", description = "Confirm --clean.")
+    boolean yes;
+
+    @Option(names = "--keep-owners", description = "Restore owners and privileges (the source's roles must exist).")
+    boolean keepOwners;
+
+    @Override
+    public Integer call() {
+        if (clean && !yes) {
+            throw DbToolException.usage("--clean drops objects in the target database; add --yes to confirm");
+        }
+        if (!Files.isRegularFile(archive)) {
+            throw DbToolException.usage("archive " + archive + " does not exist or is not a file");
+        }
+        ConfigLoader.Config config = root.config();
+        ConnectionSettings connection = resolveTarget(config);
+        CliReporter reporter = root.reporter(spec);
+        ImportOptions options = new ImportOptions(archive, target.project, connection,
+                jobs != null ? jobs : Runtime.getRuntime().availableProcessors(), clean, keepOwners, workDir());
+        ImportResult result = new Importer(PgToolLocator.fromSystemEnvironment(), reporter).importArchive(options);
+        RowCountCheck.Outcome check = result.check();
+        for (RowCountCheck.Mismatch m : check.mismatches()) {
+            reporter.warn("row count mismatch: " + m.describe());
+        }
+        root.print(spec, json(result), text(result));
+        if (!check.passed()) {
+            throw new DbToolException(ExitCode.VALIDATION, check.mismatches().size() + " of " + check.tablesChecked()
+                    + " tables differ from the archive's manifest after restore (listed above); do not switch over to "
+                    + result.target().describe());
+        }
+        return 0;
+    }
+
+    private ConnectionSettings resolveTarget(ConfigLoader.Config config) {
+        if (target.given()) {
+            return target.connection(config);
+        }
+        Manifest manifest = ArchiveReader.readManifest(archive);
+        if (manifest.project() != null && config.projects().containsKey(manifest.project())) {
+            target.project = manifest.project();
+            return config.project(manifest.project()).connection();
+        }
+        throw DbToolException.usage("the archive's project '" + manifest.project() + "' is not in " + config.source()
+                + "; name the target with --project NAME or --url URL");
+    }
+
+    /** Unpack next to the archive (that disk held it once), unless DBTOOL_WORK_DIR says otherwise. */
+    private Path workDir() {
+        String env = System.getenv("DBTOOL_WORK_DIR");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        Path parent = archive.toAbsolutePath().getParent();
+        return Files.isWritable(parent) ? parent : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    private static Map<String, Object> json(ImportResult result) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("target", result.target().describe());
+        json.put("created_database", result.createdDatabase());
+        json.put("tables_checked", result.check().tablesChecked());
+        json.put("rows_checked", result.check().rowsChecked());
+        json.put("mismatches", result.check().mismatches());
+        json.put("restore_warnings", result.restoreWarnings().size());
+        json.put("duration_ms", result.millis());
+        json.put("ok", result.check().passed());
+        return json;
+    }
+
+    private String text(ImportResult result) {
+        RowCountCheck.Outcome check = result.check();
+        if (!check.passed()) {
+            return null;
+        }
+        return "imported into " + result.target().describe() + ": " + check.tablesChecked() + " tables, "
+                + check.rowsChecked() + " rows, all row counts match the manifest (" + Sizes.seconds(result.millis()) + ")";
+    }
+}

@@ -1,0 +1,220 @@
+package dbtool.transfer;
+
+import dbtool.DbToolException;
+import dbtool.ExitCode;
+import dbtool.Reporter;
+import dbtool.archive.ArchiveLayout;
+import dbtool.archive.ArchiveReader;
+import dbtool.archive.Manifest;
+import dbtool.config.ConnectionSettings;
+import dbtool.pg.Catalog;
+import dbtool.pg.Connections;
+import dbtool.pg.PgProcess;
+import dbtool.pg.PgTool;
+import dbtool.pg.PgToolLocator;
+import dbtool.pg.PgVersion;
+import dbtool.verify.RowCountCheck;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Restores an archive and proves no row went missing. Order matters: the archive is checked and
+ * unpacked completely before any database is touched, and the target is checked (reachable, empty,
+ * extensions available) before pg_restore writes to it.
+ */
+public final class Importer {
+
+    private final PgToolLocator tools;
+    private final Reporter reporter;
+
+    public Importer(PgToolLocator tools, Reporter reporter) {
+        this.tools = tools;
+        this.reporter = reporter;
+    }
+
+    public ImportResult importArchive(ImportOptions options) {
+        long started = System.nanoTime();
+        ConnectionSettings target = options.target();
+        String archiveName = options.archive().getFileName().toString();
+        try (WorkFiles work = new WorkFiles()) {
+            Manifest head = ArchiveReader.readManifest(options.archive());
+            Path workDir = work.track(createWorkDir(options.workDir(), archiveName));
+            requireSpace(workDir, head);
+            reporter.progressStart("checking and unpacking", Files.size(options.archive()), "B");
+            ArchiveReader.Result read;
+            try {
+                read = ArchiveReader.read(options.archive(), workDir, reporter::progressStep);
+            } finally {
+                reporter.progressEnd();
+            }
+            Manifest manifest = read.manifest();
+            reporter.detail(archiveName + ": " + read.filesChecked() + " checksums verified"
+                    + (read.sidecarChecked() ? ", sidecar verified" : ", no sidecar found"));
+            if (!read.sidecarChecked()) {
+                reporter.warn(archiveName + " has no .sha256 sidecar; relying on the checksums inside the archive");
+            }
+
+            PgTool pgRestore = tools.forServer("pg_restore", majorOf(manifest.pgDumpVersion()));
+            boolean created = prepareTarget(target, manifest, options.clean());
+            List<String> warnings;
+            try {
+                warnings = restore(pgRestore, workDir.resolve(ArchiveLayout.DUMP_DIR), options);
+            } catch (DbToolException e) {
+                if (created) {
+                    // Our own half-restored database holds no one's data: remove it so a retry starts clean.
+                    dropDatabase(target);
+                }
+                throw e;
+            }
+            RowCountCheck.Outcome check;
+            try (Connection connection = Connections.open(target)) {
+                check = RowCountCheck.run(connection, manifest);
+            }
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            return new ImportResult(target, created, manifest, warnings, check, millis);
+        } catch (SQLException e) {
+            throw Connections.explain(target, e);
+        } catch (IOException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("No space left on device")) {
+                throw new DbToolException(ExitCode.RUNTIME, "disk full while unpacking into " + options.workDir()
+                        + "; free space or set DBTOOL_WORK_DIR to a larger disk; the target was not touched", e);
+            }
+            throw new DbToolException(ExitCode.RUNTIME, "import failed: " + message, e);
+        }
+    }
+
+    private static Path createWorkDir(Path parent, String archiveName) throws IOException {
+        Files.createDirectories(parent);
+        return Files.createTempDirectory(parent, WorkFiles.PREFIX + "import-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    private static void requireSpace(Path workDir, Manifest manifest) throws IOException {
+        long needed = manifest.files().stream().mapToLong(Manifest.FileEntry::size).sum();
+        long free = Files.getFileStore(workDir).getUsableSpace();
+        if (free < needed) {
+            throw new DbToolException(ExitCode.RUNTIME, "unpacking needs " + needed / (1 << 20) + " MiB but "
+                    + workDir.getParent() + " has " + free / (1 << 20) + " MiB free; free space or set DBTOOL_WORK_DIR");
+        }
+    }
+
+    private static PgVersion majorOf(String version) {
+        String major = version.contains(".") ? version.substring(0, version.indexOf('.')) : version;
+        return new PgVersion(Integer.parseInt(major), 0);
+    }
+
+    /** Creates the database when missing; otherwise refuses a non-empty one unless --clean --yes. */
+    private boolean prepareTarget(ConnectionSettings target, Manifest manifest, boolean clean) throws SQLException {
+        boolean created = false;
+        try (Connection admin = openMaintenance(target)) {
+            if (!databaseExists(admin, target.database())) {
+                try (Statement st = admin.createStatement()) {
+                    st.execute("create database " + Connections.quoteIdentifier(target.database()) + " template template0");
+                }
+                reporter.info("created database " + target.database() + " on " + target.host() + ":" + target.port());
+                created = true;
+            }
+        }
+        try (Connection connection = Connections.open(target)) {
+            if (!created && !clean && !Catalog.isEmpty(connection)) {
+                throw DbToolException.usage("target database " + target.describe() + " is not empty; import into an"
+                        + " empty database, or add --clean --yes to drop the archive's objects there first");
+            }
+            Set<String> available = new HashSet<>();
+            try (Statement st = connection.createStatement();
+                    ResultSet rs = st.executeQuery("select name from pg_available_extensions")) {
+                while (rs.next()) {
+                    available.add(rs.getString(1));
+                }
+            }
+            List<String> missing = manifest.extensions().stream().map(Manifest.Extension::name)
+                    .filter(name -> !available.contains(name)).toList();
+            if (!missing.isEmpty()) {
+                if (created) {
+                    dropDatabase(target);
+                }
+                throw new DbToolException(ExitCode.RUNTIME, "the target server lacks extension(s) " + missing
+                        + " that the archive uses; install them there (e.g. the postgresql-contrib package) and retry");
+            }
+        }
+        return created;
+    }
+
+    private static Connection openMaintenance(ConnectionSettings target) {
+        try {
+            return Connections.open(target.withDatabase("postgres"));
+        } catch (DbToolException e) {
+            if (e.getCause() instanceof SQLException sql && "3D000".equals(sql.getSQLState())) {
+                return Connections.open(target.withDatabase("template1"));
+            }
+            throw e;
+        }
+    }
+
+    private static boolean databaseExists(Connection admin, String name) throws SQLException {
+        try (PreparedStatement ps = admin.prepareStatement("select 1 from pg_database where datname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private void dropDatabase(ConnectionSettings target) {
+        try (Connection admin = openMaintenance(target); Statement st = admin.createStatement()) {
+            st.execute("drop database if exists " + Connections.quoteIdentifier(target.database()));
+            reporter.info("dropped the database " + target.database() + " this import had created");
+        } catch (SQLException | DbToolException e) {
+            reporter.warn("could not drop the partly restored database " + target.database() + ": " + e.getMessage());
+        }
+    }
+
+    private List<String> restore(PgTool pgRestore, Path dumpDir, ImportOptions options) {
+        List<String> args = new ArrayList<>(List.of("--jobs=" + Math.max(1, options.jobs())));
+        if (!options.keepOwners()) {
+            args.add("--no-owner");
+            args.add("--no-privileges");
+        }
+        if (options.clean()) {
+            args.add("--clean");
+            args.add("--if-exists");
+        }
+        args.addAll(PgProcess.connectionArguments(options.target()));
+        args.add(dumpDir.toString());
+        List<String> warnings = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        reporter.info("restoring into " + options.target().describe() + " with " + Math.max(1, options.jobs()) + " jobs");
+        PgProcess.Result result = new PgProcess(pgRestore, args, options.target(), line -> {
+            synchronized (warnings) {
+                if (line.contains("error:") || line.startsWith("ERROR") || line.contains("FATAL")) {
+                    errors.add(line.strip());
+                } else if (line.contains("warning:")) {
+                    warnings.add(line.strip());
+                }
+            }
+            reporter.detail(line);
+        }).run();
+        if (result.exitCode() != 0) {
+            List<String> shown = errors.isEmpty() ? result.lastLines() : errors;
+            String first = shown.stream().limit(3).reduce((a, b) -> a + " | " + b).orElse("no output");
+            throw new DbToolException(ExitCode.RUNTIME, "pg_restore failed with " + Math.max(1, errors.size())
+                    + " error(s); the target may be partly restored; first: " + first);
+        }
+        if (!warnings.isEmpty()) {
+            reporter.warn("pg_restore printed " + warnings.size() + " warning(s), first: " + warnings.get(0));
+        }
+        return warnings;
+    }
+}
