@@ -1,11 +1,11 @@
 package dbtool.migrate;
 
 import java.nio.file.Path;
-import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 
 /** Flyway configured the one way dbtool uses it. */
 final class FlywayFactory {
@@ -43,12 +43,7 @@ final class FlywayFactory {
     }
 
     private FluentConfiguration base() {
-        return Flyway.configure()
-                // Flyway's default transactional advisory lock keeps a transaction open on a second connection;
-                // CREATE INDEX CONCURRENTLY waits for every open transaction to end, so it would wait forever
-                // (flyway/flyway#3497, #3682). A session-level advisory lock still keeps two migrators apart.
-                // First in the chain, so the map cannot override the settings below.
-                .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
+        FluentConfiguration config = Flyway.configure()
                 .dataSource(dataSource)
                 .locations("filesystem:" + dir.toAbsolutePath())
                 .failOnMissingLocations(true)
@@ -57,5 +52,10 @@ final class FlywayFactory {
                 .baselineVersion(BASELINE_VERSION)
                 .validateMigrationNaming(true)
                 .cleanDisabled(true);
+        // Flyway's default transactional advisory lock keeps a transaction open on a second connection, and
+        // CREATE INDEX CONCURRENTLY waits for every open transaction to end: it would wait forever (flyway/flyway
+        // #3497, #3682). A session-level advisory lock still keeps two migrators apart.
+        config.getConfigurationExtension(PostgreSQLConfigurationExtension.class).setTransactionalLock(false);
+        return config;
     }
 }
