@@ -65,8 +65,8 @@ final class FlywayFailures {
         if (sql.isPresent()) {
             return DbToolException.runtime("database error while reading migration state: " + describe(sql.get()), e);
         }
-        // Flyway's own checks (file naming, missing location) say what is wrong in their first line.
-        return DbToolException.usage("migrations in " + dir + ": " + firstLine(e.getMessage()));
+        // Flyway's own checks (file naming, missing location): the file names are on the lines after the first.
+        return DbToolException.usage("migrations in " + dir + ": " + joinLines(e.getMessage()));
     }
 
     static boolean isLockTimeout(Throwable e) {
@@ -93,6 +93,15 @@ final class FlywayFailures {
             }
         }
         return Optional.empty();
+    }
+
+    /** A multi-line Flyway message as one line, since the CLI prints one line per failure. */
+    static String joinLines(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        String joined = String.join(" ", message.strip().split("\\s*\\R\\s*"));
+        return joined.length() > 400 ? joined.substring(0, 400) + "..." : joined;
     }
 
     static String firstLine(String message) {

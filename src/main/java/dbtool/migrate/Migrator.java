@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The core of {@code dbtool migrate}: applies the pending {@code V<n>__<description>.sql} files of a directory with
@@ -73,7 +74,17 @@ public final class Migrator {
             return new MigrateReport(plan, List.of(), null, options.dryRun());
         }
         Path archive = takeSnapshot(options, plan);
-        List<AppliedMigration> applied = apply(options, plan);
+        List<AppliedMigration> applied;
+        try {
+            applied = apply(options, plan);
+        } catch (DbToolException e) {
+            if (archive == null) {
+                throw e;
+            }
+            // The operator deciding whether to restore needs the snapshot right in the failure line.
+            throw new DbToolException(e.exitCode(), e.getMessage() + " (safety snapshot from before this run: "
+                    + archive + ")", e);
+        }
         reporter.info("applied " + applied.size() + " migration(s) to " + options.target()
                 + (archive != null ? "; safety snapshot: " + archive : ""));
         return new MigrateReport(plan, applied, archive, false);
@@ -108,6 +119,8 @@ public final class Migrator {
     }
 
     private void describe(MigrationPlan plan, MigrateOptions options) {
+        // The real run announces each migration as it starts it, so its plan is only detail.
+        Consumer<String> listing = options.dryRun() ? reporter::info : reporter::detail;
         String verb = options.dryRun() ? "would apply " : "pending: ";
         if (plan.baselineFirst() && !plan.toApply().isEmpty()) {
             reporter.info((options.dryRun() ? "would baseline" : "baselining") + " the existing schema at V"
@@ -117,7 +130,7 @@ public final class Migrator {
             reporter.info("nothing to apply: " + options.target() + " is up to date with " + options.dir());
         }
         for (PendingMigration m : plan.toApply()) {
-            reporter.info(verb + m.script() + checksNote(m));
+            listing.accept(verb + m.script() + checksNote(m));
         }
         if (plan.holdReason() != null) {
             reporter.info(plan.holdReason());

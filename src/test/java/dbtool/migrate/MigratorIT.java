@@ -304,6 +304,25 @@ class MigratorIT {
         assertThat(reporter.warnings).anyMatch(s -> s.contains("V2__index_names.sql:1: [create-index-non-concurrently]"));
         assertThat(db.queryString("SELECT to_regclass('dbtool_schema_history')::text")).isNull();
         assertThat(db.queryString("SELECT to_regclass('cat_lovers_name_idx')::text")).isNull();
+
+        // A dry run lists the plan with the findings, and fails the same way (a CI gate).
+        reporter.infos.clear();
+        assertThatThrownBy(() -> new Migrator(reporter, NO_SNAPSHOT_EXPECTED)
+                .migrate(new MigrateOptions(target, dir, null, true, false, false, true, SETTINGS)))
+                .isInstanceOfSatisfying(DbToolException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.LINT));
+        assertThat(reporter.infos).contains("would apply V2__index_names.sql");
+    }
+
+    @Test
+    void misnamedFileIsRefusedNamingIt() throws IOException {
+        Path dir = migrations("V2_add_note.sql", "ALTER TABLE cat_lovers ADD COLUMN note text;\n");
+
+        assertThatThrownBy(() -> new Migrator(reporter, NO_SNAPSHOT_EXPECTED).migrate(options(dir, false, false, false)))
+                .isInstanceOfSatisfying(DbToolException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE);
+                    assertThat(e.getMessage()).contains("V2_add_note.sql");
+                });
+        assertThat(db.queryString("SELECT to_regclass('dbtool_schema_history')::text")).isNull();
     }
 
     private MigrateOptions options(Path dir, boolean contract, boolean force, boolean snapshot) {
