@@ -1,0 +1,107 @@
+package dbtool.cli;
+
+import dbtool.archive.Compression;
+import dbtool.config.ConfigLoader;
+import dbtool.config.ConnectionSettings;
+import dbtool.config.ProjectConfig;
+import dbtool.migrate.AppliedMigration;
+import dbtool.migrate.MigrateOptions;
+import dbtool.migrate.MigrateReport;
+import dbtool.migrate.Migrator;
+import dbtool.migrate.PendingMigration;
+import dbtool.pg.PgToolLocator;
+import dbtool.transfer.ExportOptions;
+import dbtool.transfer.Exporter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "migrate", sortOptions = false, usageHelpAutoWidth = false,
+        description = {"Apply the project's versioned migrations (V<n>__<description>.sql) after a safety snapshot,",
+            "with short lock timeouts and retries, '-- dbtool:verify' data checks, and contract_ steps held back",
+            "until --contract (after the interim period)."})
+final class MigrateCommand implements Callable<Integer> {
+
+    @ParentCommand
+    DbTool root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--project", paramLabel = "NAME", required = true, description = "The project to migrate.")
+    String project;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Migrations directory (default: config 'migrations', else migrations/<project>).")
+    Path dir;
+
+    @Option(names = "--target", paramLabel = "VERSION", description = "Apply up to and including this version.")
+    String targetVersion;
+
+    @Option(names = "--dry-run", description = "List what would run, with lint findings; touch nothing.")
+    boolean dryRun;
+
+    @Option(names = "--contract", description = "Also apply contract_ steps whose interim period has passed.")
+    boolean contract;
+
+    @Option(names = "--force", description = "With --contract: do not wait for the interim period.")
+    boolean force;
+
+    @Option(names = "--no-snapshot", description = "Skip the safety snapshot before migrating (not recommended).")
+    boolean noSnapshot;
+
+    @Override
+    public Integer call() {
+        ConfigLoader.Config config = root.config();
+        ProjectConfig projectConfig = config.project(project);
+        ConnectionSettings connection = projectConfig.connection();
+        CliReporter reporter = root.reporter(spec);
+        Path backupDir = projectConfig.backup().dir();
+        Migrator migrator = new Migrator(reporter, () -> new Exporter(PgToolLocator.fromSystemEnvironment(), reporter,
+                DbTool.version()).export(new ExportOptions(project, connection, backupDir,
+                        Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of())).archive());
+        MigrateOptions options = new MigrateOptions(connection, dir != null ? dir : projectConfig.migrate().dir(),
+                targetVersion, dryRun, contract, force, !noSnapshot, projectConfig.migrate());
+        MigrateReport report = migrator.migrate(options);
+        root.print(spec, json(report), text(report));
+        return 0;
+    }
+
+    private static Map<String, Object> json(MigrateReport report) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("dry_run", report.dryRun());
+        json.put("snapshot", report.snapshot() == null ? null : report.snapshot().toString());
+        json.put("applied", report.applied());
+        json.put("would_apply", report.dryRun() ? report.plan().toApply().stream().map(PendingMigration::script).toList()
+                : List.of());
+        json.put("held_back", report.heldBack().stream().map(PendingMigration::script).toList());
+        json.put("warnings", report.plan().warnings());
+        return json;
+    }
+
+    private static String text(MigrateReport report) {
+        List<String> lines = new ArrayList<>();
+        if (report.dryRun()) {
+            report.plan().toApply().forEach(m -> lines.add("would apply " + m.script()));
+        }
+        for (AppliedMigration m : report.applied()) {
+            lines.add("applied " + m.script() + " in " + Sizes.seconds(m.millis())
+                    + (m.retries() > 0 ? " after " + m.retries() + " lock retries" : ""));
+        }
+        report.heldBack().forEach(m -> lines.add("held back " + m.script()));
+        if (report.snapshot() != null) {
+            lines.add("safety snapshot: " + report.snapshot());
+        }
+        if (lines.isEmpty()) {
+            lines.add("nothing to apply");
+        }
+        return String.join("\n", lines);
+    }
+}
