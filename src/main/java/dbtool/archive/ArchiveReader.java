@@ -45,7 +45,7 @@ public final class ArchiveReader {
     public static Manifest readManifest(Path archive) {
         String name = archive.getFileName().toString();
         try (InputStream raw = open(archive); TarArchiveInputStream tar = tar(raw)) {
-            TarArchiveEntry first = nextEntry(tar, name);
+            TarArchiveEntry first = firstEntry(tar, name);
             if (first == null || !first.getName().equals(ArchiveLayout.MANIFEST)) {
                 throw DbToolException.archive(name + " is not a dbtool archive (it does not start with manifest.json)");
             }
@@ -74,7 +74,7 @@ public final class ArchiveReader {
                 TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, BUFFER)) {
             byte[] buffer = new byte[BUFFER];
             TarArchiveEntry entry;
-            while ((entry = nextEntry(tar, name)) != null) {
+            while ((entry = manifest == null ? firstEntry(tar, name) : nextEntry(tar, name)) != null) {
                 String entryName = entry.getName();
                 if (manifest == null) {
                     if (!entryName.equals(ArchiveLayout.MANIFEST)) {
@@ -223,6 +223,22 @@ public final class ArchiveReader {
         return out.toByteArray();
     }
 
+    /**
+     * A file whose very first header is not tar (a .sql file, random bytes, a gzipped dump) was never a
+     * dbtool archive: saying "truncated or damaged" would send the user looking for another copy.
+     * An archive cut short before its first header still reads as truncated.
+     */
+    private static TarArchiveEntry firstEntry(TarArchiveInputStream tar, String name) throws IOException {
+        try {
+            return nextEntry(tar, name);
+        } catch (EOFException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new DbToolException(dbtool.ExitCode.ARCHIVE, name + " is not a dbtool archive (no tar header at its"
+                    + " start: " + detail(e) + "); check the file name, or restore from another copy", e);
+        }
+    }
+
     private static TarArchiveEntry nextEntry(TarArchiveInputStream tar, String name) throws IOException {
         TarArchiveEntry entry = tar.getNextEntry();
         if (entry == null) {
@@ -279,9 +295,16 @@ public final class ArchiveReader {
     }
 
     private static DbToolException damaged(String name, IOException e) {
-        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return new DbToolException(dbtool.ExitCode.ARCHIVE, name + " is truncated or damaged (" + detail
+        return new DbToolException(dbtool.ExitCode.ARCHIVE, name + " is truncated or damaged (" + detail(e)
                 + "); restore from another copy", e);
+    }
+
+    /** Words for the user, not a Java class name such as "EOFException". */
+    private static String detail(IOException e) {
+        if (e.getMessage() != null && !e.getMessage().isBlank()) {
+            return e.getMessage().strip().replaceAll("\\s*\\R\\s*", " ");
+        }
+        return e instanceof EOFException ? "the file ends too early" : "read error";
     }
 
     private static final class CountingInputStream extends java.io.FilterInputStream {

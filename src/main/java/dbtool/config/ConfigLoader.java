@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads {@code dbtool.yaml}. Every key is checked against the known ones: a typo such as
@@ -87,12 +88,27 @@ public final class ConfigLoader {
         try {
             root = new YAMLMapper().readTree(Files.newBufferedReader(file));
         } catch (JacksonException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-            throw DbToolException.usage(file + ": invalid YAML" + where + ": " + e.getOriginalMessage());
+            throw DbToolException.usage(file + ": invalid YAML" + yamlProblem(e));
         } catch (IOException e) {
             throw DbToolException.usage("cannot read config file " + file + ": " + e.getMessage());
         }
         return parse(file.toString(), root);
+    }
+
+    /**
+     * Where and what, on one line. SnakeYAML's full message spans several lines and quotes the offending
+     * line of the file, which may be the one holding a password: only its position and problem are shown.
+     */
+    private static String yamlProblem(JacksonException e) {
+        if (e.getCause() instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
+            return " at line " + (yaml.getProblemMark().getLine() + 1) + ", column "
+                    + (yaml.getProblemMark().getColumn() + 1) + ": "
+                    + (yaml.getContext() == null ? "" : yaml.getContext() + ", ") + yaml.getProblem();
+        }
+        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+        String message = String.valueOf(e.getOriginalMessage());
+        int nl = message.indexOf('\n');
+        return where + ": " + (nl < 0 ? message : message.substring(0, nl));
     }
 
     Config parse(String source, JsonNode root) {

@@ -32,7 +32,20 @@ public record ConnectionSettings(String host, int port, String database, String 
             throw DbToolException.usage("invalid database URL '" + redact(url)
                     + "': expected postgresql://host:5432/database");
         }
-        String host = uri.getHost() == null ? "localhost" : uri.getHost();
+        String host = uri.getHost();
+        if (host == null) {
+            // java.net.URI falls back to a "registry" authority when host or port do not parse (e.g. a
+            // port of "54x2"): that must be an error, not a silent connection to localhost:5432.
+            String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+            if (!authority.substring(authority.lastIndexOf('@') + 1).isEmpty()) {
+                throw DbToolException.usage("invalid host or port in database URL '" + redact(url)
+                        + "'; expected postgresql://host:5432/database");
+            }
+            host = "localhost";
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1); // libpq's --host takes a bare IPv6 address
+        }
         int port = uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort();
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
         String database = decode(path.startsWith("/") ? path.substring(1) : path);

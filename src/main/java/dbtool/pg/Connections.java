@@ -42,9 +42,12 @@ public final class Connections {
             return new DbToolException(ExitCode.USAGE, "authentication failed for " + where
                     + "; check the password (config 'password', PGPASSWORD or ~/.pgpass) and pg_hba.conf", e);
         }
-        if (state.equals("08004") && String.valueOf(e.getMessage()).contains("password")) {
-            return new DbToolException(ExitCode.USAGE, "the server wants a password for " + where
-                    + " but none was given; set 'password' in the config, PGPASSWORD or ~/.pgpass", e);
+        if (state.equals("08004")) {
+            // pgjdbc's "connection rejected": above all "the server requested password-based authentication,
+            // but no password was provided". The server answered, so this is a config problem, not reachability.
+            return new DbToolException(ExitCode.USAGE, "the server rejected the login for " + where + " ("
+                    + firstLine(e.getMessage()) + "); give the password (config 'password', PGPASSWORD or ~/.pgpass)"
+                    + " or check pg_hba.conf", e);
         }
         if (state.equals("3D000")) {
             return new DbToolException(ExitCode.USAGE, "database '" + settings.database() + "' does not exist on "

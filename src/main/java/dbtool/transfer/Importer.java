@@ -124,6 +124,7 @@ public final class Importer {
                 created = true;
             }
         }
+        List<String> missing;
         try (Connection connection = Connections.open(target)) {
             if (!created && !clean && !Catalog.isEmpty(connection)) {
                 throw DbToolException.usage("target database " + target.describe() + " is not empty; import into an"
@@ -136,15 +137,16 @@ public final class Importer {
                     available.add(rs.getString(1));
                 }
             }
-            List<String> missing = manifest.extensions().stream().map(Manifest.Extension::name)
+            missing = manifest.extensions().stream().map(Manifest.Extension::name)
                     .filter(name -> !available.contains(name)).toList();
-            if (!missing.isEmpty()) {
-                if (created) {
-                    dropDatabase(target);
-                }
-                throw new DbToolException(ExitCode.RUNTIME, "the target server lacks extension(s) " + missing
-                        + " that the archive uses; install them there (e.g. the postgresql-contrib package) and retry");
+        }
+        // Only now that our own connection to it is closed can the database we created be dropped.
+        if (!missing.isEmpty()) {
+            if (created) {
+                dropDatabase(target);
             }
+            throw new DbToolException(ExitCode.RUNTIME, "the target server lacks extension(s) " + missing
+                    + " that the archive uses; install them there (e.g. the postgresql-contrib package) and retry");
         }
         return created;
     }

@@ -6,7 +6,7 @@ import java.io.StringWriter;
 import java.util.Arrays;
 import java.util.List;
 
-/** Runs the dbtool CLI in-process, as a user would type it, and keeps what it printed. */
+/** One in-process dbtool run with its exit code and captured output, as a shell user would see them. */
 public record CliRun(int exitCode, String out, String err) {
 
     public static CliRun of(String... args) {
@@ -20,12 +20,23 @@ public record CliRun(int exitCode, String out, String err) {
         return of(args.toArray(String[]::new));
     }
 
-    /** The last non-empty line on stdout: export prints the archive's path there. */
-    public String lastLine() {
-        List<String> lines = Arrays.stream(out.split("\n")).filter(l -> !l.isBlank()).toList();
+    /** Non-empty stderr lines. */
+    public List<String> errLines() {
+        return Arrays.stream(err.split("\\R")).filter(l -> !l.isBlank()).toList();
+    }
+
+    /** The last non-empty stdout line: where export prints the archive's path. */
+    public String lastOutLine() {
+        List<String> lines = Arrays.stream(out.split("\\R")).filter(l -> !l.isBlank()).toList();
         return lines.isEmpty() ? "" : lines.get(lines.size() - 1).strip();
     }
 
+    /** Same as {@link #lastOutLine()}. */
+    public String lastLine() {
+        return lastOutLine();
+    }
+
+    /** For assertion messages: everything the user saw. */
     @Override
     public String toString() {
         return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;

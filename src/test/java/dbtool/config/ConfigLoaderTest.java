@@ -1,0 +1,187 @@
+package dbtool.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dbtool.DbToolException;
+import dbtool.ExitCode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String yaml) throws IOException {
+        return Files.writeString(dir.resolve("dbtool.yaml"), yaml);
+    }
+
+    private static ConfigLoader loader(Map<String, String> env) {
+        return new ConfigLoader(env::get);
+    }
+
+    private static void assertUsage(Throwable t, String... fragments) {
+        assertThat(t).isInstanceOf(DbToolException.class);
+        DbToolException e = (DbToolException) t;
+        assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(e.getMessage()).as("one line").doesNotContain("\n");
+        for (String fragment : fragments) {
+            assertThat(e.getMessage()).contains(fragment);
+        }
+    }
+
+    @Test
+    void variablesAreExpandedWithDefaults() throws IOException {
+        Path file = write("""
+                projects:
+                  app:
+                    url: postgresql://${DB_HOST}:${DB_PORT:-6543}/app
+                    user: ${DB_USER:-fallback}
+                    password: ${DB_PASSWORD}
+                    output: ${DUMPS:-./dumps}
+                """);
+        ProjectConfig p = loader(Map.of("DB_HOST", "db.example.com", "DB_PASSWORD", "pw-from-env"))
+                .load(file).project("app");
+        assertThat(p.connection().host()).isEqualTo("db.example.com");
+        assertThat(p.connection().port()).isEqualTo(6543);
+        assertThat(p.user()).isEqualTo("fallback");
+        assertThat(p.password()).isEqualTo("pw-from-env");
+        assertThat(p.output()).isEqualTo(Path.of("./dumps"));
+    }
+
+    @Test
+    void setVariableWinsOverDefault() throws IOException {
+        Path file = write("""
+                projects:
+                  app:
+                    url: postgresql://localhost/app
+                    user: ${DB_USER:-fallback}
+                """);
+        assertThat(loader(Map.of("DB_USER", "real")).load(file).project("app").user()).isEqualTo("real");
+    }
+
+    /** An optional password: unset means "use PGPASSWORD or ~/.pgpass", not an empty password. */
+    @Test
+    void unsetVariableLeavesTheKeyUnset() throws IOException {
+        Path file = write("""
+                projects:
+                  app:
+                    url: postgresql://localhost/app
+                    password: ${NOT_SET_ANYWHERE}
+                """);
+        assertThat(loader(Map.of()).load(file).project("app").password()).isNull();
+    }
+
+    @Test
+    void unknownKeyUnderBackupNamesKeyAndFile() throws IOException {
+        Path file = write("""
+                projects:
+                  app:
+                    url: postgresql://localhost/app
+                    backup:
+                      kep_last: 7
+                """);
+        Throwable t = catchIt(() -> loader(Map.of()).load(file));
+        assertUsage(t, "kep_last", file.toString(), "keep_last");
+    }
+
+    @Test
+    void unknownTopLevelKey() throws IOException {
+        Path file = write("project:\n  app:\n    url: postgresql://localhost/app\n");
+        assertUsage(catchIt(() -> loader(Map.of()).load(file)), "'project'", file.toString());
+    }
+
+    @Test
+    void badYamlNamesFileAndLine() throws IOException {
+        Path file = write("""
+                projects:
+                  app:
+                    url: postgresql://localhost/app
+                    output: [unclosed
+                """);
+        Throwable t = catchIt(() -> loader(Map.of()).load(file));
+        assertUsage(t, file.toString(), "line ");
+    }
+
+    /** YAML errors quote the offending line; that line may be the password's. */
+    @Test
+    void badYamlOnThePasswordLineDoesNotEchoThePassword() throws IOException {
+        Path file = write("""
+                projects:
+                  app:
+                    url: postgresql://localhost/app
+                    password: Sup3rSecret: "x
+                """);
+        Throwable t = catchIt(() -> loader(Map.of()).load(file));
+        assertUsage(t, file.toString(), "line 4");
+        assertThat(t.getMessage()).doesNotContain("Sup3rSecret");
+    }
+
+    @Test
+    void unknownProjectNamesTheKnownOnes() throws IOException {
+        Path file = write("""
+                projects:
+                  old:
+                    url: postgresql://localhost/old
+                  new:
+                    url: postgresql://localhost/new
+                """);
+        ConfigLoader.Config config = loader(Map.of()).load(file);
+        assertUsage(catchIt(() -> config.project("olf")), "'olf'", "old, new", file.toString());
+    }
+
+    @Test
+    void projectWithoutUrl() throws IOException {
+        Path file = write("projects:\n  app:\n    user: x\n");
+        assertUsage(catchIt(() -> loader(Map.of()).load(file)), "app", "url");
+    }
+
+    @Test
+    void badUrlInConfigNeverEchoesItsPassword() throws IOException {
+        Path file = write("projects:\n  app:\n    url: mysql://u:Sup3rSecret@db/app\n");
+        Throwable t = catchIt(() -> loader(Map.of()).load(file));
+        assertUsage(t);
+        assertThat(t.getMessage()).doesNotContain("Sup3rSecret");
+    }
+
+    @Test
+    void defaultsApplyToEveryProjectAndProjectValuesWin() throws IOException {
+        Path file = write("""
+                defaults:
+                  user: shared
+                  backup:
+                    keep_last: 3
+                    keep_daily: 7
+                projects:
+                  a:
+                    url: postgresql://localhost/a
+                    backup:
+                      keep_last: 5
+                  b:
+                    url: postgresql://localhost/b
+                    user: own
+                """);
+        ConfigLoader.Config config = loader(Map.of()).load(file);
+        assertThat(config.project("a").user()).isEqualTo("shared");
+        assertThat(config.project("a").backup().keepLast()).isEqualTo(5);
+        assertThat(config.project("a").backup().keepDaily()).isEqualTo(7);
+        assertThat(config.project("b").user()).isEqualTo("own");
+        assertThat(config.project("b").backup().keepLast()).isEqualTo(3);
+    }
+
+    @Test
+    void missingExplicitConfigIsAUsageError() {
+        assertUsage(catchIt(() -> loader(Map.of()).locate(dir.resolve("nope.yaml"))), "nope.yaml", "--config");
+    }
+
+    private static Throwable catchIt(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(call);
+        assertThat(t).as("expected a failure").isNotNull();
+        return t;
+    }
+}
