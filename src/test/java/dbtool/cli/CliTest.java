@@ -21,7 +21,8 @@ class CliTest {
     private static final Path GOLDEN = Path.of("src/test/resources/golden");
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "export", "import", "inspect", "verify", "compare", "lint"})
+    @ValueSource(strings = {"", "export", "import", "inspect", "verify", "backup", "backups", "schedule", "migrate",
+        "compare", "lint"})
     void helpMatchesGoldenFile(String command) throws IOException {
         CliRun run = command.isEmpty() ? CliRun.of("--help") : CliRun.of(command, "--help");
         assertThat(run.exitCode()).isZero();
