@@ -24,8 +24,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "compare", sortOptions = false, usageHelpAutoWidth = false,
-        description = {"Compare two databases table by table (row counts; with --checksum also contents),",
-            "or a database with an archive's manifest (--archive, counts only). Exit 0 when equal, 3 otherwise."})
+        description = {"Compare two databases, or a database and an archive, table by table; exit 3 if they differ.",
+            "Row counts; with --checksum also each table's contents. An --archive side has counts only."})
 final class CompareCommand implements Callable<Integer> {
 
     @ParentCommand

@@ -19,8 +19,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "lint", usageHelpAutoWidth = false,
-        description = {"Report locking and compatibility hazards in migration SQL: rule, file:line and the safe",
-            "alternative. '-- dbtool:allow <rule>' in a file silences that rule there. Exit 0 when clean, 6 otherwise."})
+        description = {"Report locking and compatibility hazards in migration SQL; exit 6 when any are found.",
+            "Each finding names its rule, file:line and the safe alternative.",
+            "'-- dbtool:allow <rule>' in a file silences that rule there."})
 final class LintCommand implements Callable<Integer> {
 
     @ParentCommand

@@ -25,9 +25,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "migrate", sortOptions = false, usageHelpAutoWidth = false,
-        description = {"Apply the project's versioned migrations (V<n>__<description>.sql) after a safety snapshot,",
-            "with short lock timeouts and retries, '-- dbtool:verify' data checks, and contract_ steps held back",
-            "until --contract (after the interim period)."})
+        description = {"Apply versioned migrations after a safety snapshot; contract_ steps wait for --contract.",
+            "Files are V<n>__<description>.sql; each runs with short lock timeouts and retries, and its",
+            "'-- dbtool:verify' checks run inside its transaction."})
 final class MigrateCommand implements Callable<Integer> {
 
     @ParentCommand
