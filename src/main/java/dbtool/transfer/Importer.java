@@ -27,6 +27,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Restores an archive and proves no row went missing. Order matters: the archive is checked and
@@ -49,12 +51,19 @@ public final class Importer {
         String archiveName = options.archive().getFileName().toString();
         try (WorkFiles work = new WorkFiles()) {
             Manifest head = ArchiveReader.readManifest(options.archive());
+            PgTool pgRestore = tools.forServer("pg_restore", majorOf(head.pgDumpVersion()));
             Path workDir = work.track(createWorkDir(options.workDir(), archiveName));
             requireSpace(workDir, head);
+            // The target's read-only checks run while the archive is verified: both must pass before
+            // anything is written to the server, and an unreachable server should not wait for 100 GB.
+            CompletableFuture<Boolean> preflight = CompletableFuture.supplyAsync(() -> preflight(target, head, options.clean()));
             reporter.progressStart("checking and unpacking", Files.size(options.archive()), "B");
             ArchiveReader.Result read;
             try {
                 read = ArchiveReader.read(options.archive(), workDir, reporter::progressStep);
+            } catch (DbToolException e) {
+                preflight.cancel(true);
+                throw e;
             } finally {
                 reporter.progressEnd();
             }
@@ -64,9 +73,12 @@ public final class Importer {
             if (!read.sidecarChecked()) {
                 reporter.warn(archiveName + " has no .sha256 sidecar; relying on the checksums inside the archive");
             }
-
-            PgTool pgRestore = tools.forServer("pg_restore", majorOf(manifest.pgDumpVersion()));
-            boolean created = prepareTarget(target, manifest, options.clean());
+            boolean exists = join(preflight);
+            boolean created = false;
+            if (!exists) {
+                createDatabase(target);
+                created = true;
+            }
             List<String> warnings;
             try {
                 warnings = restore(pgRestore, workDir.resolve(ArchiveLayout.DUMP_DIR), options);
@@ -112,43 +124,61 @@ public final class Importer {
         return new PgVersion(Integer.parseInt(major), 0);
     }
 
-    /** Creates the database when missing; otherwise refuses a non-empty one unless --clean --yes. */
-    private boolean prepareTarget(ConnectionSettings target, Manifest manifest, boolean clean) throws SQLException {
-        boolean created = false;
+    /**
+     * Read-only checks of the target: the server answers, the extensions the archive needs are
+     * available, and an existing database is empty unless --clean --yes. Returns whether it exists.
+     */
+    private boolean preflight(ConnectionSettings target, Manifest manifest, boolean clean) {
         try (Connection admin = openMaintenance(target)) {
-            if (!databaseExists(admin, target.database())) {
-                try (Statement st = admin.createStatement()) {
-                    st.execute("create database " + Connections.quoteIdentifier(target.database()) + " template template0");
-                }
-                reporter.info("created database " + target.database() + " on " + target.host() + ":" + target.port());
-                created = true;
-            }
-        }
-        List<String> missing;
-        try (Connection connection = Connections.open(target)) {
-            if (!created && !clean && !Catalog.isEmpty(connection)) {
-                throw DbToolException.usage("target database " + target.describe() + " is not empty; import into an"
-                        + " empty database, or add --clean --yes to drop the archive's objects there first");
-            }
             Set<String> available = new HashSet<>();
-            try (Statement st = connection.createStatement();
+            try (Statement st = admin.createStatement();
                     ResultSet rs = st.executeQuery("select name from pg_available_extensions")) {
                 while (rs.next()) {
                     available.add(rs.getString(1));
                 }
             }
-            missing = manifest.extensions().stream().map(Manifest.Extension::name)
+            List<String> missing = manifest.extensions().stream().map(Manifest.Extension::name)
                     .filter(name -> !available.contains(name)).toList();
-        }
-        // Only now that our own connection to it is closed can the database we created be dropped.
-        if (!missing.isEmpty()) {
-            if (created) {
-                dropDatabase(target);
+            if (!missing.isEmpty()) {
+                throw new DbToolException(ExitCode.RUNTIME, "the target server lacks extension(s) " + missing
+                        + " that the archive uses; install them there (e.g. the postgresql-contrib package) and retry");
             }
-            throw new DbToolException(ExitCode.RUNTIME, "the target server lacks extension(s) " + missing
-                    + " that the archive uses; install them there (e.g. the postgresql-contrib package) and retry");
+            if (!databaseExists(admin, target.database())) {
+                return false;
+            }
+        } catch (SQLException e) {
+            throw Connections.explain(target, e);
         }
-        return created;
+        try (Connection connection = Connections.open(target)) {
+            if (!clean && !Catalog.isEmpty(connection)) {
+                throw DbToolException.usage("target database " + target.describe() + " is not empty; import into an"
+                        + " empty database, or add --clean --yes to drop the archive's objects there first");
+            }
+            return true;
+        } catch (SQLException e) {
+            throw Connections.explain(target, e);
+        }
+    }
+
+    private void createDatabase(ConnectionSettings target) throws SQLException {
+        try (Connection admin = openMaintenance(target); Statement st = admin.createStatement()) {
+            st.execute("create database " + Connections.quoteIdentifier(target.database()) + " template template0");
+        }
+        reporter.info("created database " + target.database() + " on " + target.host() + ":" + target.port());
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DbToolException(ExitCode.RUNTIME, "interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DbToolException d) {
+                throw d;
+            }
+            throw new DbToolException(ExitCode.RUNTIME, "checking the target failed: " + e.getCause(), e.getCause());
+        }
     }
 
     private static Connection openMaintenance(ConnectionSettings target) {
