@@ -250,7 +250,11 @@ public final class ConfigLoader {
                 duration(source, path + ".timeout", node.path("timeout"), Duration.ofSeconds(10)));
     }
 
-    /** A string value with ${VAR} and ${VAR:-default} expanded; an unset variable leaves the key unset. */
+    /**
+     * A string value with ${VAR} and ${VAR:-default} expanded. A value that is only an unset ${VAR}
+     * leaves the key unset (an optional password); an unset variable inside a longer value is an
+     * error, since "postgresql://${DB_HOST}/x" must not quietly become localhost.
+     */
     private String text(String source, String path, JsonNode node) {
         if (node.isMissingNode() || node.isNull()) {
             return null;
@@ -261,21 +265,22 @@ public final class ConfigLoader {
         String raw = node.asText();
         Matcher m = VARIABLE.matcher(raw);
         StringBuilder out = new StringBuilder();
-        boolean anyUnset = false;
         while (m.find()) {
             String value = environment.apply(m.group(1));
             if (value == null || value.isEmpty()) {
                 value = m.group(2);
             }
             if (value == null) {
-                anyUnset = true;
-                value = "";
+                if (m.group().equals(raw)) {
+                    return null;
+                }
+                throw DbToolException.usage(source + ": " + path + " uses ${" + m.group(1)
+                        + "}, which is not set; export it or write ${" + m.group(1) + ":-default}");
             }
             m.appendReplacement(out, Matcher.quoteReplacement(value));
         }
         m.appendTail(out);
-        String result = out.toString();
-        return anyUnset && result.isEmpty() ? null : result;
+        return out.toString();
     }
 
     private int integer(String source, String path, JsonNode node) {

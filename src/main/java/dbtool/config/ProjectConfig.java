@@ -17,4 +17,11 @@ public record ProjectConfig(
     public ConnectionSettings connection() {
         return ConnectionSettings.parse(url).withCredentials(user, password);
     }
+
+    /** Never the password: records print every component, and this one may end up in a log. */
+    @Override
+    public String toString() {
+        return "ProjectConfig[" + name + ", " + ConnectionSettings.redact(url) + ", user=" + user
+                + ", password=" + (password == null ? "none" : "***") + "]";
+    }
 }

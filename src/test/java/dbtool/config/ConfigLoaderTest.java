@@ -77,6 +77,30 @@ class ConfigLoaderTest {
         assertThat(loader(Map.of()).load(file).project("app").password()).isNull();
     }
 
+    /** Inside a longer value an unset variable would silently change it (a URL to localhost): refuse. */
+    @Test
+    void unsetVariableInsideAValueIsAnErrorNamingIt() throws IOException {
+        Path file = write("""
+                projects:
+                  app:
+                    url: postgresql://${DB_HOST}:5432/app
+                """);
+        Throwable t = catchIt(() -> loader(Map.of()).load(file));
+        assertUsage(t, "${DB_HOST}", "projects.app.url", file.toString());
+    }
+
+    @Test
+    void projectToStringNeverShowsThePassword() throws IOException {
+        Path file = write("""
+                projects:
+                  app:
+                    url: postgresql://u:urlsecret@localhost/app
+                    password: configsecret
+                """);
+        String text = loader(Map.of()).load(file).project("app").toString();
+        assertThat(text).doesNotContain("urlsecret").doesNotContain("configsecret").contains("app");
+    }
+
     @Test
     void unknownKeyUnderBackupNamesKeyAndFile() throws IOException {
         Path file = write("""
