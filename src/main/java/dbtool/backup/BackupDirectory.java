@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  *
  * <p>Only names this tool writes are ever looked at: {@code <project>-<yyyyMMdd'T'HHmmss'Z'>.<ext>} plus its
  * {@code .sha256} sidecar and {@code .verified} marker, and the temporary forms of those names (a leading
- * {@code .} and/or a trailing {@code .tmp}/{@code .partial}), plus the exporter's work directory
+ * {@code .} and/or a trailing {@code .tmp}/{@code .partial}/{@code .body}), plus the exporter's work directory
  * {@code .<archive>.work/}. Everything else is invisible here, so nothing here can delete it.
  *
  * <p>An archive counts only once its sidecar exists: the writer renames the archive into place first and writes
@@ -70,7 +70,7 @@ public final class BackupDirectory {
         this.project = requireValidProject(project);
         String core = "(" + Pattern.quote(project) + "-(\\d{8}T\\d{6}Z)\\." + EXT_REGEX + ")";
         this.archiveName = Pattern.compile(core);
-        this.anyOwnName = Pattern.compile("(\\.)?" + core + "(\\.sha256|\\.verified)?(\\.tmp|\\.partial)?");
+        this.anyOwnName = Pattern.compile("(\\.)?" + core + "(\\.sha256|\\.verified)?(\\.tmp|\\.partial|\\.body)?");
         this.workDirName = Pattern.compile("\\." + core + "\\.work");
     }
 

@@ -32,14 +32,13 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 
 /**
  * Exports one database into a verified archive. The row counts in the manifest are taken inside the
@@ -85,30 +84,39 @@ public final class Exporter {
             // Count while pg_dump reads: same snapshot, so the same rows, and the scans overlap.
             CompletableFuture<Map<String, Long>> counting = CompletableFuture.supplyAsync(
                     () -> countAll(snapshotConnection, relations));
-            runPgDump(pgDump, options, snapshot, dumpDir, relations);
-            Map<String, Long> counts = join(counting);
-            List<String> tocEntries = listToc(pgRestore, dumpDir, source);
-            List<Manifest.Table> tables = tablesInDump(relations, counts, tocEntries);
-            snapshotConnection.commit();
-
-            Manifest manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, toolVersion,
-                    target.createdAt().toString(), options.project(),
-                    new Manifest.Source(source.host(), source.port(), source.database(), source.effectiveUser()),
-                    server.toString(), pgDump.version().toString(), "directory",
-                    options.compression().cliName(),
-                    options.compression() == Compression.GZIP ? "gzip:1" : "none",
-                    "snapshot", tables, extensions, dumpFiles(dumpDir));
-
+            // Pack while pg_dump writes: each table file joins the archive body as soon as pg_dump closed it.
+            ArchiveWriter writer = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()));
+            Path bodyFile = work.track(target.dir().resolve("." + target.name() + ".body"));
             Path partial = work.track(target.dir().resolve("." + target.name() + ".partial"));
-            long total = manifest.files().stream().mapToLong(Manifest.FileEntry::size).sum();
-            reporter.progressStart("packing", total, "B");
             ArchiveWriter.Written written;
-            try {
-                written = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()))
-                        .write(dumpDir, manifest, partial, reporter::progressStep);
-            } finally {
-                reporter.progressEnd();
+            Manifest manifest;
+            try (ArchiveWriter.Body body = writer.openBody(bodyFile, target.createdAt());
+                    DumpPacker packer = new DumpPacker(body, dumpDir)) {
+                runPgDump(pgDump, options, snapshot, dumpDir, relations, packer::onPgDumpLine);
+                packer.awaitReported();
+                Map<String, Long> counts = join(counting);
+                List<String> tocEntries = listToc(pgRestore, dumpDir, source);
+                List<Manifest.Table> tables = tablesInDump(relations, counts, tocEntries);
+                snapshotConnection.commit();
+
+                reporter.progressStart("packing", packer.remainingBytes(), "B");
+                try {
+                    packer.packRest(reporter::progressStep);
+                } finally {
+                    reporter.progressEnd();
+                }
+                body.finish();
+                manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, toolVersion,
+                        target.createdAt().toString(), options.project(),
+                        new Manifest.Source(source.host(), source.port(), source.database(), source.effectiveUser()),
+                        server.toString(), pgDump.version().toString(), "directory",
+                        options.compression().cliName(),
+                        options.compression() == Compression.GZIP ? "gzip:1" : "none",
+                        "snapshot", tables, extensions, body.files());
+                written = writer.assemble(body, manifest, partial);
             }
+            Files.delete(bodyFile);
+            work.release(bodyFile);
             Path archive = target.dir().resolve(target.name());
             publish(partial, archive, work);
             Path sidecar = writeSidecar(archive, written.sha256(), work);
@@ -180,7 +188,7 @@ public final class Exporter {
     }
 
     private void runPgDump(PgTool pgDump, ExportOptions options, String snapshot, Path dumpDir,
-            List<Catalog.Relation> relations) {
+            List<Catalog.Relation> relations, Consumer<String> lines) {
         List<String> args = new ArrayList<>(List.of("--format=directory", "--jobs=" + Math.max(1, options.jobs()),
                 "--compress=" + (options.compression() == Compression.GZIP ? 1 : 0),
                 "--snapshot=" + snapshot, "--file=" + dumpDir, "--verbose"));
@@ -207,6 +215,7 @@ public final class Exporter {
                         errors.add(line);
                     }
                 }
+                lines.accept(line);
                 reporter.detail(line);
             }).run();
         } finally {
@@ -276,25 +285,6 @@ public final class Exporter {
             }
         }
         return tables;
-    }
-
-    /** toc.dat first (pg_restore and humans look for it), then the data files in name order. */
-    private static List<Manifest.FileEntry> dumpFiles(Path dumpDir) throws IOException {
-        List<Manifest.FileEntry> files = new ArrayList<>();
-        try (Stream<Path> stream = Files.list(dumpDir)) {
-            for (Path p : stream.sorted(Comparator.comparing((Path f) -> !f.getFileName().toString().equals("toc.dat"))
-                    .thenComparing(f -> f.getFileName().toString())).toList()) {
-                if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    throw new IOException("pg_dump left an unexpected non-file " + p);
-                }
-                String entry = ArchiveLayout.DUMP_PREFIX + p.getFileName();
-                if (!ArchiveLayout.isDumpFile(entry)) {
-                    throw new IOException("pg_dump wrote a file with an unexpected name: " + p.getFileName());
-                }
-                files.add(new Manifest.FileEntry(entry, Files.size(p)));
-            }
-        }
-        return files;
     }
 
     /** Rename into place only after fsync, so a crash never leaves a half archive under the real name. */

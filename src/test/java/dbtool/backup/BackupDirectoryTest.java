@@ -81,6 +81,8 @@ class BackupDirectoryTest {
         complete("shop-20250101T000000Z.tar.gz");
         file("shop-20250101T000000Z.tar.gz.verified");
         file(".shop-20250102T000000Z.tar.gz.partial");        // temporary archive
+        file(".shop-20250102T000000Z.tar.gz.body");           // the exporter's body, packed while pg_dump ran
+        file(".other-20250102T000000Z.tar.gz.body");          // another project's
         file("shop-20250103T000000Z.tar.zst.tmp");
         file(".shop-20250104T000000Z.tar.gz");
         file(".shop-20250101T000000Z.tar.gz.sha256.tmp");     // temporary sidecar next to a complete archive
@@ -97,15 +99,16 @@ class BackupDirectoryTest {
         assertThat(names(shop.leftovers())).containsExactlyInAnyOrder(
                 ".shop-20250102T000000Z.tar.gz.partial", "shop-20250103T000000Z.tar.zst.tmp",
                 ".shop-20250104T000000Z.tar.gz", ".shop-20250101T000000Z.tar.gz.sha256.tmp",
-                "shop-20250105T000000Z.tar.gz.sha256", "shop-20250106T000000Z.tar.verified");
+                "shop-20250105T000000Z.tar.gz.sha256", "shop-20250106T000000Z.tar.verified",
+                ".shop-20250102T000000Z.tar.gz.body");
 
-        assertThat(names(shop.cleanLeftovers())).hasSize(6);
+        assertThat(names(shop.cleanLeftovers())).hasSize(7);
         assertThat(shop.leftovers()).isEmpty();
         try (var left = Files.list(dir)) {
             assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
                     "shop-20250101T000000Z.tar.gz", "shop-20250101T000000Z.tar.gz.sha256",
                     "shop-20250101T000000Z.tar.gz.verified", ".other-20250102T000000Z.tar.gz.partial",
-                    "shop-eu-20250102T000000Z.tar.gz", ".shop.tmp", "shop.lock", "random.partial");
+                    ".other-20250102T000000Z.tar.gz.body", "shop-eu-20250102T000000Z.tar.gz", ".shop.tmp", "shop.lock", "random.partial");
         }
     }
 

@@ -167,7 +167,8 @@ class ImportTargetIT {
      */
     private Path withExtraExtension(Path archive, String extension) throws IOException {
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        try (InputStream in = GzipCompressorInputStream.builder().setPath(archive).get();
+        try (InputStream in = GzipCompressorInputStream.builder().setPath(archive)
+                        .setDecompressConcatenated(true).get(); // one gzip member per piece
                 TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {

@@ -1,0 +1,148 @@
+package dbtool.transfer;
+
+import dbtool.archive.ArchiveLayout;
+import dbtool.archive.ArchiveWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.LongConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Packs pg_dump's files into an archive body while pg_dump still runs. In parallel mode pg_dump's
+ * leader logs {@code finished item <dumpId> TABLE DATA <tag>} only after the worker has written and
+ * closed that table's file ({@code <dumpId>.dat}, or {@code .dat.gz} with -Z1), so from then on the file
+ * never changes: a packer thread appends it to the body and deletes it. Everything else (toc.dat, which
+ * pg_dump writes last, large objects, every file of a -j1 run, any item whose file was not found) is
+ * packed by {@link #packRest} after pg_dump has exited.
+ */
+final class DumpPacker implements AutoCloseable {
+
+    private static final Pattern FINISHED = Pattern.compile("finished item (\\d+) TABLE DATA ");
+    private static final String[] DATA_SUFFIXES = {".dat", ".dat.gz"};
+    private static final String END = "";
+
+    private final ArchiveWriter.Body body;
+    private final Path dumpDir;
+    private final BlockingQueue<String> finished = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile Throwable failure;
+
+    DumpPacker(ArchiveWriter.Body body, Path dumpDir) {
+        this.body = body;
+        this.dumpDir = dumpDir;
+        this.thread = new Thread(this::run, "dbtool-packer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Give every line pg_dump prints: finished table data files are queued for packing. */
+    void onPgDumpLine(String line) {
+        Matcher m = FINISHED.matcher(line);
+        if (m.find()) {
+            finished.add(m.group(1));
+        }
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                String dumpId = finished.take();
+                if (dumpId.equals(END)) {
+                    return;
+                }
+                if (failure != null) {
+                    continue;
+                }
+                for (String suffix : DATA_SUFFIXES) {
+                    Path file = dumpDir.resolve(dumpId + suffix);
+                    if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        pack(file, n -> {});
+                        break;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            failure = t;
+            body.abandon();
+        }
+    }
+
+    private void pack(Path file, LongConsumer progress) throws IOException {
+        String entry = ArchiveLayout.DUMP_PREFIX + file.getFileName();
+        if (!ArchiveLayout.isDumpFile(entry)) {
+            throw new IOException("pg_dump wrote a file with an unexpected name: " + file.getFileName());
+        }
+        body.add(file, entry, progress);
+        // Packed and hashed: the copy in the work directory is no longer needed.
+        Files.delete(file);
+    }
+
+    /** Waits until every file reported so far is packed; rethrows what went wrong in the packer. */
+    void awaitReported() throws IOException {
+        stop();
+        if (failure instanceof IOException e) {
+            throw e;
+        } else if (failure instanceof RuntimeException e) {
+            throw e;
+        } else if (failure instanceof Error e) {
+            throw e;
+        }
+    }
+
+    /** Bytes not packed yet, for a progress bar. */
+    long remainingBytes() throws IOException {
+        long total = 0;
+        for (Path p : remaining()) {
+            total += Files.size(p);
+        }
+        return total;
+    }
+
+    /** Packs what pg_dump left in the directory, toc.dat first, then by name. Call after {@link #awaitReported}. */
+    void packRest(LongConsumer progress) throws IOException {
+        for (Path p : remaining()) {
+            pack(p, progress);
+        }
+    }
+
+    private List<Path> remaining() throws IOException {
+        try (Stream<Path> stream = Files.list(dumpDir)) {
+            return stream.sorted(Comparator.comparing((Path f) -> !f.getFileName().toString().equals("toc.dat"))
+                    .thenComparing(f -> f.getFileName().toString())).toList();
+        }
+    }
+
+    private void stop() {
+        finished.add(END);
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+                body.abandon();
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the packer thread (abandoning a copy in progress) when the export fails. */
+    @Override
+    public void close() {
+        if (thread.isAlive()) {
+            body.abandon();
+            stop();
+        }
+    }
+}
