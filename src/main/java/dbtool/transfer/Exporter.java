@@ -199,15 +199,16 @@ public final class Exporter {
             args.add("--exclude-table=" + pattern);
         }
         args.addAll(PgProcess.connectionArguments(options.source()));
-        long tables = relations.stream().filter(r -> !r.kind().equals(Manifest.Table.PARTITIONED)).count();
+        long tables = relations.stream().filter(r -> r.kind().equals(Manifest.Table.TABLE)).count();
+        // In parallel mode pg_dump logs both lines per table; "finished item" is the one that means done.
+        String doneMarker = options.jobs() > 1 ? "finished item" : "dumping contents of table";
         AtomicInteger done = new AtomicInteger();
         List<String> errors = new ArrayList<>();
         reporter.progressStart("dumping tables", tables, " tables");
         PgProcess.Result result;
         try {
             result = new PgProcess(pgDump, args, options.source(), line -> {
-                if (line.contains("finished item") && line.contains("TABLE DATA")
-                        || line.contains("dumping contents of table")) {
+                if (line.contains(doneMarker) && (options.jobs() <= 1 || line.contains(" TABLE DATA "))) {
                     done.incrementAndGet();
                     reporter.progressStep(1);
                 } else if (line.contains("error:") || line.contains("FATAL") || line.contains("No space left")) {
