@@ -55,7 +55,11 @@ public final class DbTool implements Runnable {
             description = "Show tool output and stack traces of failures.")
     boolean verbose;
 
+    /** A command already printed its JSON document: a failure after that must not print a second one. */
+    boolean jsonPrinted;
+
     public static void main(String[] args) {
+        Interrupts.install(System.err);
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
@@ -81,7 +85,7 @@ public final class DbTool implements Runnable {
     ConfigLoader.Config config() {
         ConfigLoader loader = ConfigLoader.fromSystemEnvironment();
         return loader.locate(configFile).map(loader::load)
-                .orElseGet(() -> new ConfigLoader.Config("(no config file)", java.util.Map.of()));
+                .orElseGet(ConfigLoader.Config::none);
     }
 
     CliReporter reporter(CommandSpec command) {
@@ -92,6 +96,7 @@ public final class DbTool implements Runnable {
     void print(CommandSpec command, Object jsonValue, String text) {
         PrintWriter out = command.commandLine().getOut();
         if (json) {
+            jsonPrinted = true;
             try {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                         .findAndRegisterModules().writeValueAsString(jsonValue));

@@ -24,6 +24,9 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
     @Override
     public int handleExecutionException(Exception ex, CommandLine command, ParseResult parseResult) {
         PrintWriter err = command.getErr();
+        if (Interrupts.happened()) {
+            return ExitCode.RUNTIME.code(); // the signal handler has said what happened and chosen the exit code
+        }
         if (ex instanceof DbToolException known) {
             err.println("dbtool: error: " + known.getMessage());
             printJsonFailure(command, known.exitCode(), known.getMessage());
@@ -48,7 +51,7 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
 
     /** With --json, scripts read stdout only: they get a document for failures too. */
     private void printJsonFailure(CommandLine command, ExitCode code, String message) {
-        if (!root.json) {
+        if (!root.json || root.jsonPrinted) {
             return;
         }
         java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
@@ -69,7 +72,8 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
         CommandLine command = ex.getCommandLine();
         PrintWriter err = command.getErr();
         String name = command.getCommandSpec().qualifiedName();
-        err.println("dbtool: error: " + ex.getMessage() + " (see '" + name + " --help')");
+        String message = ex.getMessage().startsWith("Error: ") ? ex.getMessage().substring(7) : ex.getMessage();
+        err.println("dbtool: error: " + message + " (see '" + name + " --help')");
         err.flush();
         printJsonFailure(command, ExitCode.USAGE, ex.getMessage());
         return ExitCode.USAGE.code();

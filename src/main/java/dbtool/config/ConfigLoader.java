@@ -38,6 +38,8 @@ public final class ConfigLoader {
     private static final Set<String> MIGRATE_KEYS =
             Set.of("lock_timeout", "statement_timeout", "lock_retries", "interim_period");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+    /** Project names become archive file names: nothing that needs quoting or could climb directories. */
+    private static final String PROJECT_NAME = "[A-Za-z0-9][A-Za-z0-9._-]*";
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
 
     private final Function<String, String> environment;
@@ -86,7 +88,8 @@ public final class ConfigLoader {
     public Config load(Path file) {
         JsonNode root;
         try {
-            root = new YAMLMapper().readTree(Files.newBufferedReader(file));
+            root = YAMLMapper.builder().enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build().readTree(Files.newBufferedReader(file));
         } catch (JacksonException e) {
             throw DbToolException.usage(file + ": invalid YAML" + yamlProblem(e));
         } catch (IOException e) {
@@ -129,6 +132,10 @@ public final class ConfigLoader {
             for (Iterator<Map.Entry<String, JsonNode>> it = projectsNode.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> entry = it.next();
                 String path = "projects." + entry.getKey();
+                if (!entry.getKey().matches(PROJECT_NAME)) {
+                    throw DbToolException.usage(source + ": project name '" + entry.getKey() + "' must use only ASCII"
+                            + " letters, digits, '.', '_' or '-' and start with a letter or digit (it names archive files)");
+                }
                 JsonNode node = entry.getValue() == null || entry.getValue().isNull()
                         ? JsonNodeFactory.instance.objectNode() : entry.getValue();
                 requireObject(source, path, node);
@@ -201,8 +208,7 @@ public final class ConfigLoader {
         JsonNode backup = node.path("backup");
         String backupDir = text(source, path + ".backup.dir", backup.path("dir"));
         BackupSettings backupSettings = new BackupSettings(
-                Path.of(backupDir == null ? "./backups/{project}" : backupDir.replace("{project}", name)
-                        .replace("${project}", name)),
+                Path.of((backupDir == null ? "./backups/{project}" : backupDir).replace("{project}", name)),
                 integer(source, path + ".backup.keep_last", backup.path("keep_last")),
                 integer(source, path + ".backup.keep_daily", backup.path("keep_daily")),
                 integer(source, path + ".backup.keep_weekly", backup.path("keep_weekly")),
@@ -339,8 +345,18 @@ public final class ConfigLoader {
     /** All projects of one file. */
     public record Config(String source, Map<String, ProjectConfig> projects) {
 
+        public static final String NO_FILE = "(no config file)";
+
+        public static Config none() {
+            return new Config(NO_FILE, Map.of());
+        }
+
         public ProjectConfig project(String name) {
             ProjectConfig project = projects.get(name);
+            if (project == null && source.equals(NO_FILE)) {
+                throw DbToolException.usage("unknown project '" + name + "': no config file found (tried $DBTOOL_CONFIG,"
+                        + " ./config/dbtool.yaml, ~/.config/dbtool/dbtool.yaml); pass --config FILE or use --url");
+            }
             if (project == null) {
                 String known = projects.isEmpty() ? "it defines no projects" : "known projects: "
                         + String.join(", ", projects.keySet());

@@ -10,7 +10,14 @@ import java.nio.charset.StandardCharsets;
  * Where a database lives and who logs in. The password is kept out of {@link #toString()} and
  * {@link #describe()} on purpose: those end up in logs, manifests and error messages.
  */
-public record ConnectionSettings(String host, int port, String database, String user, String password) {
+public record ConnectionSettings(String host, int port, String database, String user, String password, String sslmode) {
+
+    private static final java.util.Set<String> SSL_MODES =
+            java.util.Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+    public ConnectionSettings(String host, int port, String database, String user, String password) {
+        this(host, port, database, user, password, null);
+    }
 
     public static final int DEFAULT_PORT = 5432;
 
@@ -61,7 +68,29 @@ public record ConnectionSettings(String host, int port, String database, String 
             user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
             password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
         }
-        return new ConnectionSettings(host, port, database, user, password);
+        String sslmode = null;
+        if (uri.getRawQuery() != null && !uri.getRawQuery().isEmpty()) {
+            // libpq's URL parameters that matter here; anything else would be silently ignored, so refuse it.
+            for (String pair : uri.getRawQuery().split("&")) {
+                int eq = pair.indexOf('=');
+                String key = decode(eq < 0 ? pair : pair.substring(0, eq));
+                String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+                switch (key) {
+                    case "user" -> user = value;
+                    case "password" -> password = value;
+                    case "sslmode" -> {
+                        if (!SSL_MODES.contains(value)) {
+                            throw DbToolException.usage("invalid sslmode '" + value + "' in database URL; use one of "
+                                    + String.join(", ", new java.util.TreeSet<>(SSL_MODES)));
+                        }
+                        sslmode = value;
+                    }
+                    default -> throw DbToolException.usage("unsupported parameter '" + key + "' in database URL '"
+                            + redact(url) + "'; supported: user, password, sslmode");
+                }
+            }
+        }
+        return new ConnectionSettings(host, port, database, user, password, sslmode);
     }
 
     private static String decode(String s) {
@@ -70,16 +99,16 @@ public record ConnectionSettings(String host, int port, String database, String 
 
     /** The URL with any password replaced, safe to print. */
     public static String redact(String url) {
-        return url.replaceAll("(://[^:/@]*:)[^@/]*@", "$1***@");
+        return url.replaceAll("(://[^:/@]*:)[^@/]*@", "$1***@").replaceAll("([?&]password=)[^&]*", "$1***");
     }
 
     public ConnectionSettings withDatabase(String other) {
-        return new ConnectionSettings(host, port, other, user, password);
+        return new ConnectionSettings(host, port, other, user, password, sslmode);
     }
 
     public ConnectionSettings withCredentials(String newUser, String newPassword) {
         return new ConnectionSettings(host, port, database, newUser == null ? user : newUser,
-                newPassword == null ? password : newPassword);
+                newPassword == null ? password : newPassword, sslmode);
     }
 
     /** The effective login role: the configured user, else libpq's default (PGUSER, then the OS user). */

@@ -27,6 +27,9 @@ public final class Connections {
         props.setProperty("ApplicationName", "dbtool");
         props.setProperty("connectTimeout", "10");
         props.setProperty("tcpKeepAlive", "true");
+        if (settings.sslmode() != null) {
+            props.setProperty("sslmode", settings.sslmode());
+        }
         try {
             return DriverManager.getConnection(settings.jdbcUrl(), props);
         } catch (SQLException e) {

@@ -101,6 +101,9 @@ public final class PgProcess {
             env.put("PGPASSWORD", connection.password());
         }
         env.putIfAbsent("PGCONNECT_TIMEOUT", "10");
+        if (connection.sslmode() != null) {
+            env.put("PGSSLMODE", connection.sslmode());
+        }
         env.put("PGAPPNAME", "dbtool");
         // Messages are parsed for progress and shown to users: keep them in English.
         env.put("LC_MESSAGES", "C");

@@ -69,9 +69,8 @@ public final class Exporter {
             PgTool pgRestore = tools.forServer("pg_restore", pgDump.version());
             reporter.detail("using " + pgDump.executable() + " " + pgDump.version() + " for server " + server);
 
-            Target target = prepareTarget(options);
-            Path workDir = work.track(target.dir().resolve("." + target.name() + ".work"));
-            Files.createDirectory(workDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Target target = prepareTarget(options, work);
+            Path workDir = target.workDir();
             Path dumpDir = workDir.resolve(ArchiveLayout.DUMP_DIR);
 
             snapshotConnection.setAutoCommit(false);
@@ -129,12 +128,30 @@ public final class Exporter {
         }
     }
 
-    private record Target(Path dir, String name, Instant createdAt) {}
+    private record Target(Path dir, String name, Instant createdAt, Path workDir) {}
 
-    private Target prepareTarget(ExportOptions options) throws IOException {
+    private static final java.util.regex.Pattern ARCHIVE_LIKE =
+            java.util.regex.Pattern.compile(".*\\.(tar\\.gz|tgz|tar\\.zst|tzst|tar|gz|zst|zip)$");
+
+    /**
+     * Picks the archive's name and claims it by creating its work directory: creating a directory is
+     * atomic, so two exports started in the same second cannot share temporary files; the second
+     * one waits for the next second and takes the next name.
+     */
+    private Target prepareTarget(ExportOptions options, WorkFiles work) throws IOException {
         Path output = options.output().toAbsolutePath().normalize();
         String extension = options.compression().extension();
-        boolean isFile = !Files.isDirectory(output) && output.getFileName().toString().endsWith(extension);
+        String fileName = output.getFileName() == null ? "" : output.getFileName().toString();
+        boolean isFile = !Files.isDirectory(output) && fileName.endsWith(extension);
+        if (!isFile && !Files.isDirectory(output) && ARCHIVE_LIKE.matcher(fileName).matches()) {
+            throw DbToolException.usage("--output " + fileName + " does not match --compress "
+                    + options.compression().cliName() + ", which writes " + extension + " files; name it *" + extension
+                    + " or give a directory");
+        }
+        if (!isFile && Files.exists(output) && !Files.isDirectory(output)) {
+            throw DbToolException.usage(output + " exists and is not a directory; give a directory or a new *" + extension
+                    + " file name as --output");
+        }
         Path dir = isFile ? output.getParent() : output;
         try {
             Files.createDirectories(dir);
@@ -145,19 +162,29 @@ public final class Exporter {
         if (!Files.isWritable(dir)) {
             throw DbToolException.usage("output directory " + dir + " is not writable; choose another --output");
         }
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        if (isFile) {
-            if (Files.exists(output)) {
+        while (true) {
+            Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            String name = isFile ? fileName : options.archivePrefix() + "-" + STAMP.format(now) + extension;
+            Path archive = dir.resolve(name);
+            if (isFile && Files.exists(archive)) {
                 throw DbToolException.usage(output + " already exists; dbtool never overwrites an archive");
             }
-            return new Target(dir, output.getFileName().toString(), now);
-        }
-        // Two exports in one second would want the same name: wait for the next second, never overwrite.
-        while (Files.exists(dir.resolve(options.archivePrefix() + "-" + STAMP.format(now) + extension))) {
+            if (!Files.exists(archive)) {
+                Path workDir = dir.resolve("." + name + ".work");
+                try {
+                    Files.createDirectory(workDir, PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rwx------")));
+                    work.track(workDir);
+                    return new Target(dir, name, now, workDir);
+                } catch (java.nio.file.FileAlreadyExistsException taken) {
+                    if (isFile) {
+                        throw DbToolException.usage("another export is writing " + output + " right now; wait for it"
+                                + " or choose another --output");
+                    }
+                }
+            }
             sleepMillis(1000 - Instant.now().getNano() / 1_000_000 + 5);
-            now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         }
-        return new Target(dir, options.archivePrefix() + "-" + STAMP.format(now) + extension, now);
     }
 
     private static String exportSnapshot(Connection connection) throws SQLException {
@@ -230,6 +257,10 @@ public final class Exporter {
             }
             String first = errors.isEmpty() ? (result.lastLines().isEmpty() ? "no output"
                     : result.lastLines().get(result.lastLines().size() - 1)) : errors.get(0);
+            if (first.contains("no matching schemas were found") || first.contains("no matching tables were found")) {
+                throw DbToolException.usage(first.strip().replaceFirst("^pg_dump: error: ", "")
+                        + " in " + options.source().describe() + "; check --schema / --exclude-table");
+            }
             throw new DbToolException(ExitCode.RUNTIME, "pg_dump failed (exit " + result.exitCode() + "): " + first.strip());
         }
     }

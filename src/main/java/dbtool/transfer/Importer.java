@@ -79,15 +79,33 @@ public final class Importer {
                 createDatabase(target);
                 created = true;
             }
+            // Our own half-restored database holds no one's data: if the restore fails or is interrupted
+            // (Ctrl-C, SIGTERM), remove it so that a retry starts clean instead of finding it "not empty".
+            java.util.concurrent.atomic.AtomicBoolean dropped = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread dropOnInterrupt = new Thread(() -> {
+                if (dropped.compareAndSet(false, true)) {
+                    dropDatabase(target);
+                }
+            }, "dbtool-drop-partial-import");
+            if (created) {
+                Runtime.getRuntime().addShutdownHook(dropOnInterrupt);
+            }
             List<String> warnings;
             try {
                 warnings = restore(pgRestore, workDir.resolve(ArchiveLayout.DUMP_DIR), options);
             } catch (DbToolException e) {
                 if (created) {
-                    // Our own half-restored database holds no one's data: remove it so a retry starts clean.
-                    dropDatabase(target);
+                    removeHook(dropOnInterrupt);
+                    if (dropped.compareAndSet(false, true)) {
+                        dropDatabase(target);
+                    }
+                    throw new DbToolException(e.exitCode(), e.getMessage().replace("the target may be partly restored",
+                            "the database it had created was dropped again"), e);
                 }
                 throw e;
+            }
+            if (created) {
+                removeHook(dropOnInterrupt);
             }
             RowCountCheck.Outcome check = RowCountCheck.run(target, manifest, Math.max(1, options.jobs()));
             long millis = (System.nanoTime() - started) / 1_000_000;
@@ -201,8 +219,22 @@ public final class Importer {
         }
     }
 
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running already
+        }
+    }
+
     private void dropDatabase(ConnectionSettings target) {
         try (Connection admin = openMaintenance(target); Statement st = admin.createStatement()) {
+            // pg_restore's workers may still be connected (they are being killed right now).
+            try (PreparedStatement ps = admin.prepareStatement(
+                    "select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()")) {
+                ps.setString(1, target.database());
+                ps.execute();
+            }
             st.execute("drop database if exists " + Connections.quoteIdentifier(target.database()));
             reporter.info("dropped the database " + target.database() + " this import had created");
         } catch (SQLException | DbToolException e) {

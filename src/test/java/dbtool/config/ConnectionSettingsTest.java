@@ -93,4 +93,22 @@ class ConnectionSettingsTest {
         assertThat(ConnectionSettings.redact("postgresql://u:secret@db:5432/x")).isEqualTo("postgresql://u:***@db:5432/x");
         assertThat(ConnectionSettings.redact("postgresql://db:5432/x")).isEqualTo("postgresql://db:5432/x");
     }
+
+    @Test
+    void urlParametersUserPasswordAndSslmodeAreHonoured() {
+        ConnectionSettings c = ConnectionSettings.parse("postgresql://db.example:6543/app?user=ops&password=s3cret&sslmode=require");
+        assertThat(c.user()).isEqualTo("ops");
+        assertThat(c.password()).isEqualTo("s3cret");
+        assertThat(c.sslmode()).isEqualTo("require");
+        assertThat(c.toString()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void unknownUrlParameterOrBadSslmodeIsAUsageErrorWithoutThePassword() {
+        assertThatThrownBy(() -> ConnectionSettings.parse("postgresql://h/app?password=s3cret&applicationname=x"))
+                .isInstanceOf(dbtool.DbToolException.class)
+                .hasMessageContaining("unsupported parameter 'applicationname'").hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> ConnectionSettings.parse("postgresql://h/app?sslmode=bogus"))
+                .isInstanceOf(dbtool.DbToolException.class).hasMessageContaining("verify-full");
+    }
 }

@@ -1,0 +1,39 @@
+package dbtool.cli;
+
+import java.io.PrintStream;
+import java.util.concurrent.atomic.AtomicBoolean;
+import sun.misc.Signal;
+
+/**
+ * Ctrl-C and SIGTERM (systemd stop, kill) end dbtool with the shell's usual 130 / 143 after one clear
+ * line; the shutdown hooks then remove temporary files, kill pg_dump / pg_restore and drop a database
+ * an import had created. Signals are process-wide, hence the one static flag: once set, the command's
+ * own failure (pg_dump "terminated by user") is not reported as if it were the cause.
+ */
+final class Interrupts {
+
+    private static final AtomicBoolean INTERRUPTED = new AtomicBoolean();
+
+    private Interrupts() {}
+
+    static void install(PrintStream err) {
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                Signal.handle(new Signal(name), signal -> {
+                    if (INTERRUPTED.compareAndSet(false, true)) {
+                        err.println("dbtool: error: interrupted by SIG" + signal.getName()
+                                + "; cleaning up: temporary files are removed and nothing half-written is left");
+                        err.flush();
+                        System.exit(128 + signal.getNumber());
+                    }
+                });
+            } catch (IllegalArgumentException unsupported) {
+                // a JVM started with -Xrs or a platform without this signal: the default handling stays
+            }
+        }
+    }
+
+    static boolean happened() {
+        return INTERRUPTED.get();
+    }
+}
