@@ -1,10 +1,15 @@
 package dbtool.cli;
 
+import dbtool.DbToolException;
+import dbtool.ExitCode;
 import dbtool.archive.Compression;
+import dbtool.backup.ProjectLock;
 import dbtool.config.ConfigLoader;
 import dbtool.config.ConnectionSettings;
 import dbtool.config.ProjectConfig;
 import dbtool.migrate.AppliedMigration;
+import dbtool.migrate.Durations;
+import dbtool.migrate.LintRefusal;
 import dbtool.migrate.MigrateOptions;
 import dbtool.migrate.MigrateReport;
 import dbtool.migrate.Migrator;
@@ -13,6 +18,7 @@ import dbtool.pg.PgToolLocator;
 import dbtool.transfer.ExportOptions;
 import dbtool.transfer.Exporter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +33,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "migrate", sortOptions = false, usageHelpAutoWidth = false,
         description = {"Apply versioned migrations after a safety snapshot; contract_ steps wait for --contract.",
             "Files are V<n>__<description>.sql; each runs with short lock timeouts and retries, and its",
-            "'-- dbtool:verify' checks run inside its transaction."})
+            "'-- dbtool:verify' checks run inside its transaction.",
+            "Holds the project's backup lock: exits 5 while a backup of the project runs."})
 final class MigrateCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -69,9 +76,49 @@ final class MigrateCommand implements Callable<Integer> {
                         Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of())).archive());
         MigrateOptions options = new MigrateOptions(connection, dir != null ? dir : projectConfig.migrate().dir(),
                 targetVersion, dryRun, contract, force, !noSnapshot, projectConfig.migrate());
-        MigrateReport report = migrator.migrate(options);
-        root.print(spec, json(report), text(report));
-        return 0;
+        if (dryRun) {
+            return dryRun(migrator, options);
+        }
+        // The safety snapshot's work files sit in the backup dir, where a backup or prune of this project running
+        // meanwhile would delete them as leftovers of an interrupted run; the project lock keeps those out.
+        try (ProjectLock lock = lock(backupDir)) {
+            MigrateReport report = migrator.migrate(options);
+            root.print(spec, json(report), text(report));
+            return ExitCode.OK.code();
+        }
+    }
+
+    /** Touches nothing, so takes no lock. */
+    private int dryRun(Migrator migrator, MigrateOptions options) {
+        try {
+            MigrateReport report = migrator.migrate(options);
+            root.print(spec, json(report), text(report));
+            return ExitCode.OK.code();
+        } catch (LintRefusal e) {
+            if (!root.json) {
+                throw e; // the plan and the findings are on stderr already; the error line says what to do
+            }
+            // Scripts read only stdout: the one document carries the plan and the findings, not just the error.
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("ok", false);
+            json.put("exit_code", e.exitCode().code());
+            json.put("error", e.getMessage());
+            json.putAll(json(new MigrateReport(e.plan(), List.of(), null, true)));
+            root.print(spec, json, null);
+            return e.exitCode().code();
+        }
+    }
+
+    private ProjectLock lock(Path backupDir) {
+        try {
+            return ProjectLock.acquire(backupDir, project);
+        } catch (DbToolException e) {
+            if (e.exitCode() != ExitCode.LOCKED) {
+                throw e;
+            }
+            throw new DbToolException(ExitCode.LOCKED, "not migrating project '" + project + "', nothing was"
+                    + " changed: " + e.getMessage(), e);
+        }
     }
 
     private static Map<String, Object> json(MigrateReport report) {
@@ -83,6 +130,9 @@ final class MigrateCommand implements Callable<Integer> {
                 : List.of());
         json.put("held_back", report.heldBack().stream().map(PendingMigration::script).toList());
         json.put("warnings", report.plan().warnings());
+        json.put("lint_findings", report.plan().lintFindings().stream().map(f -> Map.of("rule", f.rule(),
+                "file", f.file().toString(), "line", f.line(), "message", f.message(),
+                "safe_alternative", f.safeAlternative())).toList());
         return json;
     }
 
@@ -92,7 +142,7 @@ final class MigrateCommand implements Callable<Integer> {
             report.plan().toApply().forEach(m -> lines.add("would apply " + m.script()));
         }
         for (AppliedMigration m : report.applied()) {
-            lines.add("applied " + m.script() + " in " + Sizes.seconds(m.millis())
+            lines.add("applied " + m.script() + " in " + Durations.format(Duration.ofMillis(m.millis()))
                     + (m.retries() > 0 ? " after " + m.retries() + " lock retries" : ""));
         }
         report.heldBack().forEach(m -> lines.add("held back " + m.script()));

@@ -43,7 +43,7 @@ final class ContractGate {
             return new Decision(pending.subList(0, first), pending.subList(first, pending.size()),
                     "stopping before contract step " + pending.get(first).script()
                             + ": contract steps run only with --contract, once the expand steps before them have been"
-                            + " applied for interim_period (" + format(interimPeriod) + ")",
+                            + " applied for interim_period (" + Durations.format(interimPeriod) + ")",
                     null, List.of());
         }
         List<String> warnings = new ArrayList<>();
@@ -84,29 +84,9 @@ final class ContractGate {
         if (live.compareTo(interimPeriod) >= 0) {
             return Optional.empty();
         }
-        return Optional.of("expand step " + newest.get().script() + " was applied only " + format(live) + " ago (at "
-                + since.truncatedTo(ChronoUnit.SECONDS) + ") and interim_period is " + format(interimPeriod)
+        return Optional.of("expand step " + newest.get().script() + " was applied only "
+                + Durations.format(live.truncatedTo(ChronoUnit.SECONDS)) + " ago (at "
+                + since.truncatedTo(ChronoUnit.SECONDS) + ") and interim_period is " + Durations.format(interimPeriod)
                 + ": wait until " + since.plus(interimPeriod).truncatedTo(ChronoUnit.SECONDS));
-    }
-
-    /** 7d, 2h5m, 40s: short enough for a one-line message. */
-    static String format(Duration d) {
-        if (d.isNegative()) {
-            return "0s";
-        }
-        StringBuilder s = new StringBuilder();
-        if (d.toDaysPart() > 0) {
-            s.append(d.toDaysPart()).append('d');
-        }
-        if (d.toHoursPart() > 0) {
-            s.append(d.toHoursPart()).append('h');
-        }
-        if (d.toMinutesPart() > 0) {
-            s.append(d.toMinutesPart()).append('m');
-        }
-        if (d.toSecondsPart() > 0 || s.length() == 0) {
-            s.append(d.toSecondsPart()).append('s');
-        }
-        return s.toString();
     }
 }

@@ -1,7 +1,6 @@
 package dbtool.migrate;
 
 import dbtool.DbToolException;
-import dbtool.ExitCode;
 import dbtool.Reporter;
 import dbtool.migrate.lint.MigrationLinter;
 import java.nio.file.Files;
@@ -22,7 +21,8 @@ import java.util.function.Consumer;
  *
  * <p>Exit codes of the thrown {@link DbToolException}s: 2 (USAGE) for an applied file that changed, a bad --target
  * or a contract step inside its interim period; 3 (VALIDATION) for a false {@code -- dbtool:verify} check; 6 (LINT)
- * for lint findings; 1 (RUNTIME) for a migration that failed or never got its locks.
+ * for lint findings (a {@link LintRefusal}, carrying the plan); 1 (RUNTIME) for a migration that failed or never
+ * got its locks.
  */
 public final class Migrator {
     private final Reporter reporter;
@@ -62,9 +62,9 @@ public final class Migrator {
         describe(plan, options);
         if (!plan.lintFindings().isEmpty()) {
             plan.lintFindings().forEach(f -> reporter.warn(MigrationLinter.format(f)));
-            throw new DbToolException(ExitCode.LINT, plan.lintFindings().size() + " lint finding(s) in pending"
+            throw new LintRefusal(plan.lintFindings().size() + " lint finding(s) in pending"
                     + " migrations of " + options.dir() + "; nothing was changed: fix them (or silence a rule for a"
-                    + " file with -- dbtool:allow <rule>)");
+                    + " file with -- dbtool:allow <rule>)", plan);
         }
         if (plan.refusal() != null) {
             throw DbToolException.usage(plan.refusal());

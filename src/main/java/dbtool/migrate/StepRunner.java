@@ -61,9 +61,10 @@ final class StepRunner {
                 }
                 if (FlywayFailures.isLockTimeout(e) && attempt < settings.lockRetries()) {
                     Duration wait = backoff.delay(attempt);
-                    reporter.warn(m.script() + " timed out after lock_timeout " + ContractGate.format(settings.lockTimeout())
+                    reporter.warn(m.script() + " timed out after lock_timeout "
+                            + Durations.format(settings.lockTimeout())
                             + " waiting for a lock (attempt " + (attempt + 1) + " of " + (settings.lockRetries() + 1)
-                            + "); rolled back, retrying in " + ContractGate.format(wait)
+                            + "); rolled back, retrying in " + Durations.format(wait)
                             + " so the application's queries are not queued behind it");
                     sleep(wait);
                     continue;
@@ -81,7 +82,7 @@ final class StepRunner {
             reporter.warn(m.script() + " was applied meanwhile by another run; nothing to do");
             return new AppliedMigration(m.version(), m.description(), m.script(), 0, retries);
         }
-        reporter.info("applied " + m.script() + " in " + out.executionTime + " ms"
+        reporter.info("applied " + m.script() + " in " + Durations.format(Duration.ofMillis(out.executionTime))
                 + (retries > 0 ? " after " + retries + " lock-timeout retr" + (retries == 1 ? "y" : "ies") : ""));
         return new AppliedMigration(m.version(), m.description(), m.script(), out.executionTime, retries);
     }
@@ -139,7 +140,8 @@ final class StepRunner {
 
     private DbToolException failed(PendingMigration m, RuntimeException e, int retries, List<String> cleanup) {
         String what = FlywayFailures.isLockTimeout(e)
-                ? m.script() + " could not get its locks within lock_timeout " + ContractGate.format(settings.lockTimeout())
+                ? m.script() + " could not get its locks within lock_timeout "
+                        + Durations.format(settings.lockTimeout())
                         + " in " + (retries + 1) + " attempts; find the blocking session in pg_stat_activity"
                         + " (pg_blocking_pids) and run migrate again"
                 : m.script() + " failed: " + FlywayFailures.cause(e) + "; fix the migration and run migrate again";

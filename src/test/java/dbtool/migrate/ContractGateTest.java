@@ -80,13 +80,6 @@ class ContractGateTest {
         assertThat(gate.decide(List.of(v10), applied, true, false).refusal()).contains("V9__x.sql");
     }
 
-    @Test
-    void formatsDurationsShortly() {
-        assertThat(ContractGate.format(Duration.ofDays(7))).isEqualTo("7d");
-        assertThat(ContractGate.format(Duration.ofMinutes(125))).isEqualTo("2h5m");
-        assertThat(ContractGate.format(Duration.ofMillis(500))).isEqualTo("0s");
-    }
-
     private static PendingMigration pending(String version, String script) {
         return new PendingMigration(version, script, script, Path.of(script),
                 PendingMigration.isContractScript(script), List.of());

@@ -205,12 +205,40 @@ class MigratorIT {
             writes.get(10, TimeUnit.SECONDS);
 
             assertThat(report.applied()).singleElement().satisfies(a -> assertThat(a.retries()).isPositive());
-            assertThat(reporter.warnings).anyMatch(s -> s.contains("V2__add_note.sql timed out after lock_timeout"));
+            assertThat(reporter.warnings).anyMatch(s -> s.contains("V2__add_note.sql timed out after lock_timeout 500ms"));
             assertThat(db.queryLong("SELECT count(*) FROM information_schema.columns"
                     + " WHERE table_name = 'cat_lovers' AND column_name = 'note'")).isEqualTo(1);
             assertThat(failed.get()).isZero();
             assertThat(inserted.get()).isGreaterThan(30); // ~3 s of writes at one per 20+ ms, during the wait
             assertThat(slowestMillis.get()).isLessThan(lockTimeout.toMillis() + 1000);
+        }
+    }
+
+    @Test
+    void migrationThatNeverGetsItsLockGivesUpNamingTheSubSecondTimeout() throws Exception {
+        MigrateSettings settings = new MigrateSettings(tmp, Duration.ofMillis(200), Duration.ofMinutes(1), 1,
+                Duration.ofDays(7));
+        Path dir = migrations("V2__add_note.sql", "ALTER TABLE cat_lovers ADD COLUMN note text;\n");
+        Migrator migrator = new Migrator(reporter, NO_SNAPSHOT_EXPECTED, Clock.systemUTC(),
+                new Backoff(Duration.ofMillis(100), Duration.ofMillis(100)));
+
+        try (Connection blocker = db.connect()) {
+            // Holds ACCESS SHARE on cat_lovers for the whole run: the ALTER TABLE can never get its lock.
+            blocker.setAutoCommit(false);
+            try (Statement st = blocker.createStatement()) {
+                st.execute("SELECT count(*) FROM cat_lovers");
+            }
+
+            assertThatThrownBy(() -> migrator.migrate(new MigrateOptions(target, dir, null, false, false, false,
+                    false, settings)))
+                    .isInstanceOfSatisfying(DbToolException.class, e -> {
+                        assertThat(e.exitCode()).isEqualTo(ExitCode.RUNTIME);
+                        assertThat(e.getMessage()).contains("V2__add_note.sql could not get its locks within"
+                                + " lock_timeout 200ms in 2 attempts");
+                    });
+            assertThat(reporter.warnings).anyMatch(s -> s.contains("timed out after lock_timeout 200ms")
+                    && s.contains("retrying in 100ms"));
+            blocker.rollback();
         }
     }
 
