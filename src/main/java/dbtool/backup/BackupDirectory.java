@@ -4,6 +4,8 @@ import dbtool.DbToolException;
 import dbtool.ExitCode;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -86,6 +88,28 @@ public final class BackupDirectory {
 
     public Path dir() {
         return dir;
+    }
+
+    /**
+     * Creates the directory if needed and checks that it is writable. A directory that cannot be used is a config
+     * problem (exit 2), like an unwritable --output of export, so the message names the setting to change.
+     *
+     * @param config the config file that sets backup.dir, for the message
+     */
+    public void create(String config) {
+        String fix = "; fix its permissions or set backup.dir in " + config;
+        try {
+            Files.createDirectories(dir);
+        } catch (AccessDeniedException e) {
+            throw DbToolException.usage("cannot create backup directory " + dir + ": permission denied on " + e.getFile() + fix);
+        } catch (FileAlreadyExistsException e) {
+            throw DbToolException.usage("cannot create backup directory " + dir + ": " + e.getFile() + " is not a directory" + fix);
+        } catch (IOException e) {
+            throw DbToolException.usage("cannot create backup directory " + dir + ": " + e.getMessage() + fix);
+        }
+        if (!Files.isWritable(dir)) {
+            throw DbToolException.usage("backup directory " + dir + " is not writable" + fix);
+        }
     }
 
     public String project() {

@@ -4,6 +4,7 @@ import dbtool.DbToolException;
 import dbtool.ExitCode;
 import dbtool.Reporter;
 import dbtool.archive.Compression;
+import dbtool.archive.Sha256;
 import dbtool.config.BackupSettings;
 import dbtool.config.ConnectionSettings;
 import dbtool.config.NotifySettings;
@@ -28,6 +29,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
@@ -36,6 +38,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * One unattended backup of one project: lock, clean leftovers, export, optionally verify, mark verified, apply
@@ -54,12 +57,15 @@ public final class BackupRun {
     private final Reporter reporter;
     private final String toolVersion;
     private final Notifier notifier;
+    private final String configSource;
 
-    public BackupRun(PgToolLocator tools, Reporter reporter, String toolVersion, Notifier notifier) {
+    /** @param configSource the config file, named in messages whose fix is to change it */
+    public BackupRun(PgToolLocator tools, Reporter reporter, String toolVersion, Notifier notifier, String configSource) {
         this.tools = tools;
         this.reporter = reporter;
         this.toolVersion = toolVersion;
         this.notifier = notifier;
+        this.configSource = configSource;
     }
 
     /**
@@ -69,18 +75,20 @@ public final class BackupRun {
      * @param error the one-line failure message, or null
      * @param archive the archive written, or null when the run failed before that
      * @param verified whether the archive was restored and its row counts matched
-     * @param removed archives deleted by retention (file names)
-     * @param kept archives retention kept (file names), newest first
-     * @param cleaned leftovers of interrupted runs that were removed (file names)
+     * @param removed archives deleted by retention (full paths, as {@code backups prune} reports them)
+     * @param kept archives retention kept (full paths), newest first
+     * @param cleaned leftovers of interrupted runs that were removed (full paths)
+     * @param droppedDatabases verification databases of interrupted runs that were dropped
      * @param notifyFailures warnings from the notifier; they never change the exit code
      */
     public record Outcome(String project, ExitCode exitCode, String error, Path archive, long sizeBytes, long rows,
             boolean verified, List<String> removed, List<String> kept, List<String> cleaned,
-            List<String> notifyFailures, long millis) {
+            List<String> droppedDatabases, List<String> notifyFailures, long millis) {
         public Outcome {
             removed = List.copyOf(removed);
             kept = List.copyOf(kept);
             cleaned = List.copyOf(cleaned);
+            droppedDatabases = List.copyOf(droppedDatabases);
             notifyFailures = List.copyOf(notifyFailures);
         }
 
@@ -96,6 +104,7 @@ public final class BackupRun {
         List<String> removed = List.of();
         List<String> kept = List.of();
         List<String> cleaned = List.of();
+        List<String> droppedDatabases = List.of();
     }
 
     public Outcome run(ProjectConfig project, boolean verifyFlag) {
@@ -119,7 +128,8 @@ public final class BackupRun {
         ExportResult export = progress.export;
         return new Outcome(project.name(), code, error, export == null ? null : export.archive(),
                 export == null ? 0 : export.sizeBytes(), export == null ? 0 : export.manifest().totalRows(),
-                progress.verified, progress.removed, progress.kept, progress.cleaned, notifyFailures,
+                progress.verified, progress.removed, progress.kept, progress.cleaned, progress.droppedDatabases,
+                notifyFailures,
                 (System.nanoTime() - started) / 1_000_000);
     }
 
@@ -127,12 +137,16 @@ public final class BackupRun {
         Path dir = settings.dir().toAbsolutePath().normalize();
         BackupDirectory backups = new BackupDirectory(dir, project.name());
         RetentionPolicy policy = policy(settings);
+        backups.create(configSource);
         try (ProjectLock lock = ProjectLock.acquire(dir, project.name())) {
             lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup that died ("
                     + stale.describe() + "); cleaning up what it left"));
             List<Path> cleaned = backups.cleanLeftovers();
-            progress.cleaned = names(cleaned);
+            progress.cleaned = paths(cleaned);
             cleaned.forEach(p -> reporter.info("removed leftover of an interrupted run: " + p.getFileName()));
+            if (verify) {
+                progress.droppedDatabases = dropLeftoverThrowaways(project, settings);
+            }
 
             reporter.info("backing up project " + project.name() + " from " + project.connection().describe()
                     + " into " + dir);
@@ -150,8 +164,8 @@ public final class BackupRun {
             }
 
             RetentionOutcome retention = applyRetention(backups, policy, export.archive(), false);
-            progress.removed = names(retention.removed());
-            progress.kept = names(retention.kept());
+            progress.removed = paths(retention.removed());
+            progress.kept = paths(retention.kept());
         }
     }
 
@@ -218,6 +232,9 @@ public final class BackupRun {
         ConnectionSettings target = server.withDatabase(name);
         reporter.info("verifying " + export.archive().getFileName() + " by restoring it into " + target.describe());
         String what = "verification of " + export.archive().getFileName() + " failed";
+        // Ctrl-C or SIGTERM (systemd stop) skips the finally below; without the hook the database would stay.
+        Thread dropOnShutdown = new Thread(() -> dropThrowaway(target), "dbtool-drop-" + name);
+        Runtime.getRuntime().addShutdownHook(dropOnShutdown);
         try {
             ImportOptions options = new ImportOptions(export.archive(), project.name(), target,
                     Runtime.getRuntime().availableProcessors(), false, false, verifyWorkDir(export.archive()));
@@ -243,6 +260,11 @@ public final class BackupRun {
                     + "; the archive is kept but not counted as verified and nothing was pruned", e);
         } finally {
             dropThrowaway(target);
+            try {
+                Runtime.getRuntime().removeShutdownHook(dropOnShutdown);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // the hook is running or ran: it drops the same database, "if exists"
+            }
         }
     }
 
@@ -258,13 +280,55 @@ public final class BackupRun {
     }
 
     static String throwawayName(String project) {
-        String safe = project.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
-        if (safe.length() > 40) {
-            safe = safe.substring(0, 40);
-        }
         byte[] random = new byte[4];
         new SecureRandom().nextBytes(random);
-        return "dbtool_verify_" + safe + "_" + HexFormat.of().formatHex(random);
+        return throwawayPrefix(project) + HexFormat.of().formatHex(random);
+    }
+
+    /**
+     * {@code dbtool_verify_<project>_}, followed by 8 random hex digits. The leftover cleanup drops names of exactly
+     * that form under this project's lock only, so no other project may share the prefix: a name that had to be
+     * changed to fit (case, characters, length) gets a hash of the real name, so "a.b" and "a_b" stay apart.
+     */
+    static String throwawayPrefix(String project) {
+        String safe = project.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        if (!safe.equals(project) || safe.length() > 32) {
+            String hash = Sha256.hex(project.getBytes(StandardCharsets.UTF_8)).substring(0, 6);
+            safe = safe.substring(0, Math.min(safe.length(), 32)) + "_" + hash;
+        }
+        return "dbtool_verify_" + safe + "_"; // at most 14 + 39 + 1 + 8 = 62 of PostgreSQL's 63 bytes
+    }
+
+    /**
+     * Drops verification databases that an interrupted run of this project left (kill -9, or a shutdown hook that
+     * could not reach the server). Only called under the project's lock, so none of them belongs to a running verify.
+     * Best effort: a server that cannot be reached here fails the verification itself with a clear message.
+     */
+    private List<String> dropLeftoverThrowaways(ProjectConfig project, BackupSettings settings) {
+        ConnectionSettings server = verifyServer(project, settings);
+        Pattern own = Pattern.compile(Pattern.quote(throwawayPrefix(project.name())) + "[0-9a-f]{8}");
+        List<String> found = new ArrayList<>();
+        try (Connection admin = Connections.open(server.withDatabase("postgres"));
+                Statement st = admin.createStatement();
+                ResultSet rs = st.executeQuery("select datname from pg_database where datname like 'dbtool_verify_%'")) {
+            while (rs.next()) {
+                if (own.matcher(rs.getString(1)).matches()) {
+                    found.add(rs.getString(1));
+                }
+            }
+        } catch (SQLException | DbToolException e) {
+            reporter.warn("could not look for leftover verification databases on " + server.host() + ":"
+                    + server.port() + ": " + e.getMessage());
+            return List.of();
+        }
+        List<String> dropped = new ArrayList<>();
+        for (String name : found) {
+            if (dropThrowaway(server.withDatabase(name))) {
+                reporter.info("dropped verification database " + name + " left by an interrupted run");
+                dropped.add(name);
+            }
+        }
+        return dropped;
     }
 
     /** Unpack next to the archive (that disk just held the dump), unless DBTOOL_WORK_DIR says otherwise. */
@@ -273,8 +337,12 @@ public final class BackupRun {
         return env != null && !env.isBlank() ? Path.of(env) : archive.toAbsolutePath().getParent();
     }
 
-    private void dropThrowaway(ConnectionSettings target) {
+    /** Also runs in a shutdown hook: short timeouts, so a hung server cannot keep the process from exiting. */
+    private boolean dropThrowaway(ConnectionSettings target) {
         try (Connection admin = Connections.open(target.withDatabase("postgres"))) {
+            try (Statement st = admin.createStatement()) {
+                st.execute("set statement_timeout = '10s'");
+            }
             try (PreparedStatement ps = admin.prepareStatement(
                     "select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()")) {
                 ps.setString(1, target.database());
@@ -284,9 +352,12 @@ public final class BackupRun {
                 st.execute("drop database if exists " + Connections.quoteIdentifier(target.database()));
             }
             reporter.detail("dropped verification database " + target.database());
+            return true;
         } catch (SQLException | DbToolException e) {
             reporter.warn("could not drop verification database " + target.database() + " on " + target.host()
-                    + ":" + target.port() + ": " + e.getMessage() + "; drop it by hand");
+                    + ":" + target.port() + ": " + e.getMessage() + "; the next verified backup of this project drops"
+                    + " it, or drop it by hand");
+            return false;
         }
     }
 
@@ -336,7 +407,7 @@ public final class BackupRun {
         return failures;
     }
 
-    private static List<String> names(List<Path> paths) {
-        return paths.stream().map(p -> p.getFileName().toString()).toList();
+    private static List<String> paths(List<Path> paths) {
+        return paths.stream().map(Path::toString).toList();
     }
 }

@@ -83,6 +83,12 @@ public final class ProjectLock implements AutoCloseable {
     private final FileLock lock;
     private final Holder holder;
     private final Holder staleHolder;
+    /**
+     * Empties the file on Ctrl-C / SIGTERM, so that only a holder that died without running hooks (kill -9, a
+     * crash) leaves its content for the next run to report as a takeover. It does not release the lock: the run
+     * may still be winding down, and the kernel releases the lock when the process exits.
+     */
+    private final Thread emptyOnShutdown = new Thread(this::empty, "dbtool-lock-release");
 
     private ProjectLock(Path file, FileChannel channel, FileLock lock, Holder holder, Holder staleHolder) {
         this.file = file;
@@ -90,6 +96,7 @@ public final class ProjectLock implements AutoCloseable {
         this.lock = lock;
         this.holder = holder;
         this.staleHolder = staleHolder;
+        Runtime.getRuntime().addShutdownHook(emptyOnShutdown);
     }
 
     public static Path lockFile(Path dir, String project) {
@@ -214,14 +221,27 @@ public final class ProjectLock implements AutoCloseable {
             return;
         }
         try {
-            if (lock.isValid()) {
-                channel.truncate(0);
-            }
-        } catch (IOException ignored) {
-            // Stale content only makes the next holder report a takeover; the lock itself is still released.
+            empty();
         } finally {
             closeQuietly(channel);
             HELD_IN_THIS_JVM.remove(file, holder);
+            try {
+                Runtime.getRuntime().removeShutdownHook(emptyOnShutdown);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // the hook is running or ran; the file is empty either way
+            }
+        }
+    }
+
+    /** Through the lock's own channel: opening the file again would release the lock (see the class comment). */
+    private void empty() {
+        try {
+            if (channel.isOpen() && lock.isValid()) {
+                channel.truncate(0);
+                channel.force(false);
+            }
+        } catch (IOException ignored) {
+            // Stale content only makes the next holder report a takeover; the lock itself is still released.
         }
     }
 }

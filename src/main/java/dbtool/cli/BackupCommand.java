@@ -62,7 +62,8 @@ final class BackupCommand implements Callable<Integer> {
         try (TeeReporter reporter = TeeReporter.open(root.reporter(spec), log)) {
             reporter.fileOnly("info", "dbtool " + DbTool.version() + " backup of " + String.join(", ",
                     projects.stream().map(ProjectConfig::name).toList()) + " (config " + config.source() + ")");
-            BackupRun run = new BackupRun(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), new Notifier());
+            BackupRun run = new BackupRun(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), new Notifier(),
+                    config.source());
             for (ProjectConfig project : projects) {
                 BackupRun.Outcome outcome = run.run(project, verify);
                 outcomes.add(outcome);
@@ -121,6 +122,7 @@ final class BackupCommand implements Callable<Integer> {
         json.put("removed", o.removed());
         json.put("kept", o.kept());
         json.put("cleaned_leftovers", o.cleaned());
+        json.put("dropped_verify_databases", o.droppedDatabases());
         json.put("notify_failures", o.notifyFailures());
         json.put("duration_ms", o.millis());
         return json;
@@ -129,11 +131,9 @@ final class BackupCommand implements Callable<Integer> {
     private String text(List<BackupRun.Outcome> outcomes) {
         List<String> lines = new ArrayList<>();
         for (BackupRun.Outcome o : outcomes) {
-            if (root.quiet) {
-                if (o.ok()) {
-                    lines.add(o.archive().toString());
-                }
-            } else if (o.ok()) {
+            // -q prints nothing on success: cron appends stdout to the .cron file, which is for warnings and errors
+            // only; the archive's path is in the --log file.
+            if (o.ok() && !root.quiet) {
                 lines.add("ok      " + o.project() + "  " + o.archive() + "  " + Sizes.human(o.sizeBytes())
                         + (o.verified() ? "  verified" : "") + "  kept " + o.kept().size() + ", removed "
                         + o.removed().size());

@@ -124,12 +124,14 @@ final class BackupsCommand implements Runnable {
         public Integer call() {
             DbTool root = parent.root;
             CliReporter reporter = root.reporter(spec);
-            BackupRun run = new BackupRun(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), new Notifier());
+            BackupRun run = new BackupRun(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), new Notifier(),
+                    root.config().source());
             List<Map<String, Object>> json = new ArrayList<>();
             List<String> lines = new ArrayList<>();
             String verb = dryRun ? "would remove" : "removed";
             for (ProjectConfig p : projects(root.config(), project)) {
                 BackupDirectory dir = directory(p);
+                dir.create(root.config().source());
                 // Deleting without the lock could take a running backup's files for leftovers.
                 try (ProjectLock lock = ProjectLock.acquire(dir.dir(), p.name())) {
                     lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup of "

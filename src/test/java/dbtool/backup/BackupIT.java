@@ -123,14 +123,21 @@ class BackupIT {
         Path cfg = config(project("shop", db, "    backup:\n      keep_last: 2\n      keep_daily: 0\n"
                 + "      keep_weekly: 0\n      keep_monthly: 0\n"));
         List<String> written = new ArrayList<>();
+        JsonNode summary = null;
         for (int i = 0; i < 3; i++) {
             Cli run = dbtool("backup", "--project", "shop", "--config", cfg.toString(), "--json");
             assertThat(run.code()).as(run.err()).isZero();
-            JsonNode summary = run.json().get("projects").get(0);
+            summary = run.json().get("projects").get(0);
             assertThat(summary.get("ok").asBoolean()).isTrue();
             written.add(Path.of(summary.get("archive").asText()).getFileName().toString());
         }
         Path dir = backups().resolve("shop");
+        // backup --json and backups prune --json name archives the same way: full paths.
+        assertThat(summary.get("kept")).extracting(JsonNode::asText)
+                .containsExactly(dir.resolve(written.get(2)).toString(), dir.resolve(written.get(1)).toString());
+        assertThat(summary.get("removed").get(0).asText()).isEqualTo(dir.resolve(written.get(0)).toString());
+        Cli prune = dbtool("backups", "prune", "--project", "shop", "--dry-run", "--config", cfg.toString(), "--json");
+        assertThat(prune.json().get(0).get("kept")).isEqualTo(summary.get("kept"));
         assertThat(archiveNames(dir, "shop")).containsExactly(written.get(2), written.get(1));
         assertThat(names(dir)).containsExactlyInAnyOrder(written.get(2), written.get(2) + ".sha256",
                 written.get(1), written.get(1) + ".sha256", "shop.lock");
@@ -184,6 +191,8 @@ class BackupIT {
             assertThat(dir.resolve(gone + ".sha256")).doesNotExist();
         }
         assertThat(run.json().get("projects").get(0).get("removed")).hasSize(5);
+        assertThat(run.json().get("projects").get(0).get("removed").toString())
+                .contains('"' + dir.resolve(removed.get(0)).toString() + '"');
     }
 
     @Test
@@ -333,6 +342,84 @@ class BackupIT {
     }
 
     @Test
+    void quietBackupPrintsNothingOnSuccessAndTheLogHasTheArchive() throws Exception {
+        TestDatabase db = shopDatabase();
+        Path cfg = config(project("shop", db, ""));
+        Path log = tmp.resolve("backup.log");
+        Cli run = dbtool("backup", "--project", "shop", "-q", "--log", log.toString(), "--config", cfg.toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).isEmpty();
+        String archive = new BackupDirectory(backups().resolve("shop"), "shop").archives().get(0).path().toString();
+        assertThat(Files.readString(log)).contains("backup of shop ok: " + archive);
+
+        Cli loud = dbtool("backup", "--project", "shop", "--config", cfg.toString());
+        assertThat(loud.out()).startsWith("ok      shop  ");
+    }
+
+    @Test
+    void unusableBackupDirectoryIsAConfigErrorNamingTheFix() throws Exception {
+        TestDatabase db = shopDatabase();
+        Path blocker = Files.writeString(tmp.resolve("blocker"), "a file where the backup directory's parent should be");
+        Path cfg = config(project("shop", db, "    backup:\n      dir: " + blocker.resolve("shop") + "\n"));
+        for (String[] args : List.of(new String[] {"backup", "--project", "shop"},
+                new String[] {"backups", "prune", "--project", "shop"})) {
+            List<String> command = new ArrayList<>(List.of(args));
+            command.addAll(List.of("--config", cfg.toString()));
+            Cli run = dbtool(command.toArray(String[]::new));
+            assertThat(run.code()).as(run.err()).isEqualTo(2);
+            List<String> errors = run.err().lines().filter(l -> l.startsWith("dbtool: error:")).toList();
+            assertThat(errors).hasSize(1);
+            assertThat(errors.get(0)).contains("cannot create backup directory " + blocker.resolve("shop"),
+                    "; fix its permissions or set backup.dir in " + cfg);
+        }
+    }
+
+    @Test
+    void verifiedBackupDropsLeftoverVerifyDatabasesOfItsOwnProjectOnly() throws Exception {
+        TestDatabase db = shopDatabase();
+        Path cfg = config(project("shop", db, ""));
+        String leftover = "dbtool_verify_shop_0badf00d";
+        String otherProjects = "dbtool_verify_shop_eu_0badf00d"; // project shop_eu's: not under shop's lock
+        try (Connection c = server.connectAdmin(); Statement st = c.createStatement()) {
+            st.execute("create database " + leftover);
+            st.execute("create database " + otherProjects);
+        }
+        try {
+            Path log = tmp.resolve("backup.log");
+            Cli run = dbtool("backup", "--project", "shop", "--verify", "--log", log.toString(), "--config",
+                    cfg.toString(), "--json");
+            assertThat(run.code()).as(run.err()).isZero();
+            assertThat(Files.readString(log)).contains("dropped verification database " + leftover
+                    + " left by an interrupted run");
+            assertThat(run.json().get("projects").get(0).get("dropped_verify_databases").toString()).contains(leftover);
+            assertThat(verifyDatabases()).containsExactly(otherProjects);
+        } finally {
+            try (Connection c = server.connectAdmin(); Statement st = c.createStatement()) {
+                st.execute("drop database if exists " + leftover);
+                st.execute("drop database if exists " + otherProjects);
+            }
+        }
+    }
+
+    @Test
+    void sigtermDuringVerifyDropsTheThrowawayDatabaseAndIsNotReportedAsADeath() throws Exception {
+        Path cfg = config(project("big", big, ""));
+        Path dir = backups().resolve("big");
+        Process child = startBackupJvm(cfg, "big", "--verify");
+        waitFor(() -> !verifyDatabases().isEmpty(), child);
+
+        child.destroy(); // SIGTERM, as systemd stop sends: shutdown hooks run
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as(Files.readString(tmp.resolve("child.log"))).isTrue();
+        assertThat(verifyDatabases()).as(Files.readString(tmp.resolve("child.log"))).isEmpty();
+        assertThat(Files.readString(dir.resolve("big.lock"))).as("an orderly stop empties the lock file").isEmpty();
+
+        Cli prune = dbtool("backups", "prune", "--project", "big", "--dry-run", "--config", cfg.toString());
+        assertThat(prune.code()).as(prune.err()).isZero();
+        assertThat(prune.err()).doesNotContain("took over");
+    }
+
+    @Test
     void crontabLineFromScheduleWorksUnderEnvIFromRoot() throws Exception {
         TestDatabase db = shopDatabase();
         Path cfg = config(project("shop", db, ""));
@@ -357,6 +444,8 @@ class BackupIT {
         List<String> log = Files.readAllLines(dir.resolve("dbtool-backup.log"));
         assertThat(log).isNotEmpty().allMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\[\\d+] \\w+ .*"));
         assertThat(String.join("\n", log)).contains("backup of shop ok");
+        // -q: a good night leaves nothing in the .cron file, which cron appends stdout and stderr to.
+        assertThat(Files.readString(dir.resolve("dbtool-backup.log.cron"))).isEmpty();
         Cli verify = dbtool("verify", new BackupDirectory(dir, "shop").archives().get(0).path().toString());
         assertThat(verify.code()).as(verify.err()).isZero();
     }
@@ -402,11 +491,13 @@ class BackupIT {
 
     // --- helpers ---
 
-    private Process startBackupJvm(Path cfg, String project) throws IOException {
+    private Process startBackupJvm(Path cfg, String project, String... extra) throws IOException {
         Path jar = Path.of("target", "dbtool.jar").toAbsolutePath();
         assertThat(jar).as("mvn verify builds the jar before the ITs").exists();
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString(), "backup", "--project", project, "--config", cfg.toString())
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString(), "backup", "--project", project, "--config", cfg.toString()));
+        command.addAll(List.of(extra));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
         children.add(p);
         return p;

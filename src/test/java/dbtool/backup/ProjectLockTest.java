@@ -101,6 +101,19 @@ class ProjectLockTest {
         }
     }
 
+    @Test
+    void lockOfAChildStoppedBySigtermIsNotReportedAsTakenOver() throws Exception {
+        Process child = start("hold", "shop");
+        awaitLocked(child);
+
+        child.destroy(); // SIGTERM, like Ctrl-C or systemd stop: shutdown hooks run
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        try (ProjectLock lock = ProjectLock.acquire(dir, "shop")) {
+            assertThat(lock.takenOverFrom()).isEmpty();
+        }
+    }
+
     private Process start(String mode, String project) throws IOException, URISyntaxException {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = codeSource(LockHolderMain.class) + File.pathSeparator + codeSource(ProjectLock.class);
