@@ -32,7 +32,7 @@ public final class ComparisonText {
             return "equal: " + tables + ", " + plural(report.rowsCompared(), "row")
                     + (report.checksummed() ? ", checksums match" : "");
         }
-        return plural(report.differenceCount(), "difference") + " in " + tables;
+        return plural(report.differenceCount(), "difference") + " (" + tables + " on both sides compared)";
     }
 
     private static String plural(long n, String noun) {

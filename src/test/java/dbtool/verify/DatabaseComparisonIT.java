@@ -90,7 +90,7 @@ class DatabaseComparisonIT {
         assertThat(ComparisonText.lines(checksums)).containsExactly(
                 "public.aliased: content differs (checksum) with equal row counts 2",
                 "public.cat_lovers: content differs (checksum) with equal row counts 300",
-                "2 differences in 2 tables");
+                "2 differences (2 tables on both sides compared)");
     }
 
     /** A sum of row hashes, not an XOR: with XOR each pair of equal rows cancels out, leaving 'c' on both sides. */
@@ -118,7 +118,7 @@ class DatabaseComparisonIT {
             assertThat(report.tablesCompared()).isEqualTo(1);
             assertThat(report.exitCode()).isEqualTo(ExitCode.VALIDATION);
             assertThat(ComparisonText.lines(report)).containsExactly(
-                    "extra.\"Only B\": only in B", "public.only_a: only in A", "2 differences in 1 table");
+                    "extra.\"Only B\": only in B", "public.only_a: only in A", "2 differences (1 table on both sides compared)");
         }
     }
 
@@ -198,7 +198,7 @@ class DatabaseComparisonIT {
         ComparisonSide otherManifest = new ManifestSide("other.tar.zst", manifest(tables));
         ComparisonReport differs = DatabaseComparison.compare(otherManifest, side(a), false, Reporter.SILENT);
         assertThat(ComparisonText.lines(differs)).containsExactly(
-                "public.birds: only in A", "public.dogs: rows 3 vs 2", "2 differences in 3 tables");
+                "public.birds: only in A", "public.dogs: rows 3 vs 2", "2 differences (3 tables on both sides compared)");
 
         assertThatThrownBy(() -> DatabaseComparison.compare(side(a), otherManifest, true, Reporter.SILENT))
                 .isInstanceOfSatisfying(DbToolException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE))
@@ -217,7 +217,7 @@ class DatabaseComparisonIT {
         ComparisonReport counts = compare(false);
         assertThat(counts.tablesCompared()).as("partitions, not the parent").isEqualTo(2);
         assertThat(ComparisonText.lines(counts)).containsExactly(
-                "public.events_2023: rows 1 vs 2", "public.events_2024: rows 2 vs 1", "2 differences in 2 tables");
+                "public.events_2023: rows 1 vs 2", "public.events_2024: rows 2 vs 1", "2 differences (2 tables on both sides compared)");
 
         b.execute("update events set at = '2024-03-01' where what = 'b'");
         assertThat(ComparisonText.lines(compare(false))).containsExactly("equal: 2 tables, 3 rows");

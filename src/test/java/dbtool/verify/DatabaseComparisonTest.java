@@ -72,7 +72,7 @@ class DatabaseComparisonTest {
                         + " equal row counts 5",
                 "public.mv: materialized view populated in A only",
                 "public.new: only in B",
-                "7 differences in 4 tables");
+                "7 differences (4 tables on both sides compared)");
     }
 
     @Test
