@@ -63,7 +63,7 @@ class DatabaseComparisonIT {
             ComparisonReport report = compare(checksum);
             assertThat(report.equal()).isFalse();
             assertThat(report.exitCode()).isEqualTo(ExitCode.VALIDATION);
-            assertThat(ComparisonText.lines(report)).containsExactly("public.cats: rows 120 vs 121", "1 difference in 2 tables");
+            assertThat(ComparisonText.lines(report)).containsExactly("public.cats: rows 120 vs 121", "1 difference (2 tables on both sides compared)");
         }
     }
 
@@ -101,7 +101,7 @@ class DatabaseComparisonIT {
 
         assertThat(compare(false).equal()).isTrue();
         assertThat(ComparisonText.lines(compare(true)))
-                .containsExactly("public.tags: content differs (checksum) with equal row counts 3", "1 difference in 1 table");
+                .containsExactly("public.tags: content differs (checksum) with equal row counts 3", "1 difference (1 table on both sides compared)");
     }
 
     @Test
@@ -172,7 +172,7 @@ class DatabaseComparisonIT {
         assertThat(ComparisonText.lines(compare(true))).containsExactly(
                 "public.pets: columns differ (column 1: \"id\" integer vs \"name\" text), contents not checksummed;"
                         + " rows 1 vs 2",
-                "1 difference in 1 table");
+                "1 difference (1 table on both sides compared)");
     }
 
     @Test
@@ -222,7 +222,7 @@ class DatabaseComparisonIT {
         b.execute("update events set at = '2024-03-01' where what = 'b'");
         assertThat(ComparisonText.lines(compare(false))).containsExactly("equal: 2 tables, 3 rows");
         assertThat(ComparisonText.lines(compare(true))).containsExactly(
-                "public.events_2024: content differs (checksum) with equal row counts 2", "1 difference in 2 tables");
+                "public.events_2024: content differs (checksum) with equal row counts 2", "1 difference (2 tables on both sides compared)");
     }
 
     /**

@@ -92,7 +92,7 @@ class DatabaseComparisonTest {
                 side("b", parent, table("events_1", 3, "1")), true);
 
         assertThat(report.tablesCompared()).isEqualTo(1);
-        assertThat(ComparisonText.lines(report)).containsExactly("public.events_1: rows 2 vs 3", "1 difference in 1 table");
+        assertThat(ComparisonText.lines(report)).containsExactly("public.events_1: rows 2 vs 3", "1 difference (1 table on both sides compared)");
     }
 
     @Test
