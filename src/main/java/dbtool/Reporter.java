@@ -18,6 +18,9 @@ public interface Reporter {
 
     default void progressStep(long delta) {}
 
+    /** Bytes written so far by work that runs beside the current progress (packing beside pg_dump). */
+    default void progressBytes(long bytesSoFar) {}
+
     default void progressEnd() {}
 
     Reporter SILENT = new Reporter() {

@@ -79,6 +79,13 @@ final class CliReporter implements Reporter {
     }
 
     @Override
+    public synchronized void progressBytes(long bytesSoFar) {
+        if (bar != null) {
+            bar.setExtraMessage(Sizes.human(bytesSoFar) + " packed");
+        }
+    }
+
+    @Override
     public synchronized void progressEnd() {
         if (bar != null) {
             bar.close();

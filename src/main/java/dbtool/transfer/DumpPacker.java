@@ -32,11 +32,14 @@ final class DumpPacker implements AutoCloseable {
     private final Path dumpDir;
     private final BlockingQueue<String> finished = new LinkedBlockingQueue<>();
     private final Thread thread;
+    private final LongConsumer packedWhileDumping;
     private volatile Throwable failure;
 
-    DumpPacker(ArchiveWriter.Body body, Path dumpDir) {
+    /** @param packedWhileDumping told the bytes of each buffer packed by the background thread (progress) */
+    DumpPacker(ArchiveWriter.Body body, Path dumpDir, LongConsumer packedWhileDumping) {
         this.body = body;
         this.dumpDir = dumpDir;
+        this.packedWhileDumping = packedWhileDumping;
         this.thread = new Thread(this::run, "dbtool-packer");
         thread.setDaemon(true);
         thread.start();
@@ -63,7 +66,7 @@ final class DumpPacker implements AutoCloseable {
                 for (String suffix : DATA_SUFFIXES) {
                     Path file = dumpDir.resolve(dumpId + suffix);
                     if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                        pack(file, n -> {});
+                        pack(file, packedWhileDumping);
                         break;
                     }
                 }

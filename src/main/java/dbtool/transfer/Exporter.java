@@ -90,7 +90,7 @@ public final class Exporter {
             ArchiveWriter.Written written;
             Manifest manifest;
             try (ArchiveWriter.Body body = writer.openBody(bodyFile, target.createdAt());
-                    DumpPacker packer = new DumpPacker(body, dumpDir)) {
+                    DumpPacker packer = new DumpPacker(body, dumpDir, packedBytes(reporter))) {
                 runPgDump(pgDump, options, snapshot, dumpDir, relations, packer::onPgDumpLine);
                 packer.awaitReported();
                 Map<String, Long> counts = join(counting);
@@ -98,11 +98,17 @@ public final class Exporter {
                 List<Manifest.Table> tables = tablesInDump(relations, counts, tocEntries);
                 snapshotConnection.commit();
 
-                reporter.progressStart("packing", packer.remainingBytes(), "B");
+                // Usually only toc.dat is left by now; a bar is worth showing for a -j1 dump's files.
+                boolean showPacking = packer.remainingBytes() >= (8L << 20);
+                if (showPacking) {
+                    reporter.progressStart("packing", packer.remainingBytes(), "B");
+                }
                 try {
-                    packer.packRest(reporter::progressStep);
+                    packer.packRest(showPacking ? reporter::progressStep : n -> { });
                 } finally {
-                    reporter.progressEnd();
+                    if (showPacking) {
+                        reporter.progressEnd();
+                    }
                 }
                 body.finish();
                 manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, toolVersion,
@@ -126,6 +132,12 @@ public final class Exporter {
         } catch (IOException e) {
             throw ioFailure(options, e);
         }
+    }
+
+    /** Bytes written so far, shown beside the "tables done" bar while pg_dump runs. */
+    private static java.util.function.LongConsumer packedBytes(Reporter reporter) {
+        java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
+        return n -> reporter.progressBytes(total.addAndGet(n));
     }
 
     private record Target(Path dir, String name, Instant createdAt, Path workDir) {}
