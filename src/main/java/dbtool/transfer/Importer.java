@@ -27,6 +27,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import dbtool.verify.EarlyRowCounter;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -91,8 +95,9 @@ public final class Importer {
                 Runtime.getRuntime().addShutdownHook(dropOnInterrupt);
             }
             List<String> warnings;
+            Map<String, Long> countedEarly = new java.util.HashMap<>();
             try {
-                warnings = restore(pgRestore, workDir.resolve(ArchiveLayout.DUMP_DIR), options);
+                warnings = restore(pgRestore, workDir.resolve(ArchiveLayout.DUMP_DIR), options, manifest, countedEarly);
             } catch (DbToolException e) {
                 if (created) {
                     removeHook(dropOnInterrupt);
@@ -107,7 +112,7 @@ public final class Importer {
             if (created) {
                 removeHook(dropOnInterrupt);
             }
-            RowCountCheck.Outcome check = RowCountCheck.run(target, manifest, Math.max(1, options.jobs()));
+            RowCountCheck.Outcome check = RowCountCheck.run(target, manifest, Math.max(1, options.jobs()), countedEarly);
             long millis = (System.nanoTime() - started) / 1_000_000;
             return new ImportResult(target, created, manifest, warnings, check, millis);
         } catch (SQLException e) {
@@ -219,6 +224,32 @@ public final class Importer {
         }
     }
 
+    private static final Pattern FINISHED_DATA = Pattern.compile("finished item (\\d+) TABLE DATA ");
+
+    /** Dump ids of the manifest's checked tables, from the TOC ("3343; 0 16390 TABLE DATA public cats postgres"). */
+    private static Map<String, Manifest.Table> dataItems(PgTool pgRestore, Path dumpDir, Manifest manifest,
+            ConnectionSettings target) {
+        List<String> toc = new ArrayList<>();
+        if (new PgProcess(pgRestore, List.of("--list", dumpDir.toString()), target, toc::add).run().exitCode() != 0) {
+            return Map.of(); // only an optimisation: everything is counted after the restore instead
+        }
+        Map<String, Manifest.Table> items = new java.util.HashMap<>();
+        for (String line : toc) {
+            int semicolon = line.indexOf(';');
+            int data = line.indexOf(" TABLE DATA ");
+            if (line.startsWith(";") || semicolon < 0 || data < 0) {
+                continue;
+            }
+            String rest = line.substring(data + " TABLE DATA ".length()) + " ";
+            // Names may contain spaces; the longest schema + name that starts the rest is the table.
+            manifest.tables().stream().filter(Manifest.Table::validated)
+                    .filter(t -> rest.startsWith(t.schema() + " " + t.name() + " "))
+                    .max(java.util.Comparator.comparingInt(t -> t.schema().length() + t.name().length()))
+                    .ifPresent(t -> items.put(line.substring(0, semicolon).strip(), t));
+        }
+        return items;
+    }
+
     private static void removeHook(Thread hook) {
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -242,8 +273,18 @@ public final class Importer {
         }
     }
 
-    private List<String> restore(PgTool pgRestore, Path dumpDir, ImportOptions options) {
+    /**
+     * Runs pg_restore. In parallel mode it reports each table whose data is loaded ("finished item N
+     * TABLE DATA"); those are counted right away, beside the index builds, into {@code countedEarly}.
+     */
+    private List<String> restore(PgTool pgRestore, Path dumpDir, ImportOptions options, Manifest manifest,
+            Map<String, Long> countedEarly) {
+        boolean parallel = options.jobs() > 1;
+        Map<String, Manifest.Table> dataItems = parallel ? dataItems(pgRestore, dumpDir, manifest, options.target()) : Map.of();
         List<String> args = new ArrayList<>(List.of("--jobs=" + Math.max(1, options.jobs())));
+        if (parallel) {
+            args.add("--verbose");
+        }
         if (!options.keepOwners()) {
             args.add("--no-owner");
             args.add("--no-privileges");
@@ -257,7 +298,14 @@ public final class Importer {
         List<String> warnings = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         reporter.info("restoring into " + options.target().describe() + " with " + Math.max(1, options.jobs()) + " jobs");
-        PgProcess.Result result = new PgProcess(pgRestore, args, options.target(), line -> {
+        EarlyRowCounter early = new EarlyRowCounter(options.target());
+        PgProcess.Result result;
+        try (early) {
+            result = new PgProcess(pgRestore, args, options.target(), line -> {
+            Matcher finished = FINISHED_DATA.matcher(line);
+            if (finished.find() && dataItems.containsKey(finished.group(1))) {
+                early.loaded(dataItems.get(finished.group(1)));
+            }
             synchronized (warnings) {
                 if (line.contains("error:") || line.startsWith("ERROR") || line.contains("FATAL")) {
                     errors.add(line.strip());
@@ -266,7 +314,11 @@ public final class Importer {
                 }
             }
             reporter.detail(line);
-        }).run();
+            }).run();
+            if (result.exitCode() == 0) {
+                countedEarly.putAll(early.finish());
+            }
+        }
         if (result.exitCode() != 0) {
             List<String> shown = errors.isEmpty() ? result.lastLines() : errors;
             String first = shown.stream().limit(3).reduce((a, b) -> a + " | " + b).orElse("no output");

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -43,6 +44,11 @@ public final class RowCountCheck {
     private RowCountCheck() {}
 
     public static Outcome run(ConnectionSettings target, Manifest manifest, int parallelism) {
+        return run(target, manifest, parallelism, Map.of());
+    }
+
+    /** @param counted rows already counted in the target (by qualified name), not counted again */
+    public static Outcome run(ConnectionSettings target, Manifest manifest, int parallelism, Map<String, Long> counted) {
         List<Manifest.Table> tables = manifest.tables().stream().filter(Manifest.Table::validated)
                 .sorted((a, b) -> Long.compare(b.sizeBytes(), a.sizeBytes())).toList();
         Set<String> present = new HashSet<>();
@@ -54,16 +60,26 @@ public final class RowCountCheck {
             throw Connections.explain(target, e);
         }
         ConcurrentLinkedQueue<Manifest.Table> queue = new ConcurrentLinkedQueue<>();
+        AtomicLong rows = new AtomicLong();
         List<Mismatch> mismatches = new ArrayList<>();
         for (Manifest.Table t : tables) {
-            if (present.contains(t.schema() + "\u0000" + t.name())) {
+            Long known = counted.get(t.qualifiedName());
+            if (known != null) {
+                rows.addAndGet(known);
+                if (known.longValue() != t.rows()) {
+                    mismatches.add(new Mismatch(t.qualifiedName(), t.rows(), known));
+                }
+            } else if (present.contains(t.schema() + "\u0000" + t.name())) {
                 queue.add(t); // biggest first, so the longest count starts early
             } else {
                 mismatches.add(new Mismatch(t.qualifiedName(), t.rows(), null));
             }
         }
         ConcurrentLinkedQueue<Mismatch> found = new ConcurrentLinkedQueue<>();
-        AtomicLong rows = new AtomicLong();
+        if (queue.isEmpty()) {
+            mismatches.sort((a, b) -> a.table().compareTo(b.table()));
+            return new Outcome(tables.size(), rows.get(), mismatches);
+        }
         int threads = Math.max(1, Math.min(parallelism, queue.size()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> new Thread(r, "dbtool-count"));
         try {
