@@ -53,8 +53,47 @@ public final class PgProcess {
     /** The result of a finished run: exit status and the last lines it printed. */
     public record Result(int exitCode, List<String> lastLines) {}
 
+    /**
+     * util-linux's setpriv, when it can set a parent-death signal: a dbtool killed with SIGKILL (no
+     * shutdown hooks run) then takes its pg_dump / pg_restore down with it instead of leaving an orphan
+     * that goes on loading the server and writing into a directory the next run will clean up.
+     */
+    private static final String SETPRIV = findSetpriv();
+
+    private static String findSetpriv() {
+        for (String candidate : new String[] {"/usr/bin/setpriv", "/bin/setpriv"}) {
+            java.nio.file.Path path = java.nio.file.Path.of(candidate);
+            if (java.nio.file.Files.isExecutable(path)) {
+                try {
+                    Process p = new ProcessBuilder(candidate, "--help").redirectErrorStream(true).start();
+                    String help = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    if (p.waitFor() == 0 && help.contains("--pdeathsig")) {
+                        return candidate;
+                    }
+                } catch (IOException e) {
+                    return null;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
     public Result run() {
-        CommandLine command = new CommandLine(tool.executable().toString());
+        // The synchronous execute below starts the child from this thread, which waits for it: the
+        // parent-death signal fires only when dbtool itself dies.
+        CommandLine command;
+        if (SETPRIV != null) {
+            command = new CommandLine(SETPRIV);
+            command.addArgument("--pdeathsig", false);
+            command.addArgument("KILL", false);
+            command.addArgument("--", false);
+            command.addArgument(tool.executable().toString(), false);
+        } else {
+            command = new CommandLine(tool.executable().toString());
+        }
         for (String arg : arguments) {
             command.addArgument(arg, false);
         }

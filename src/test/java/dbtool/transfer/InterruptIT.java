@@ -56,6 +56,47 @@ class InterruptIT {
         }
     }
 
+    /** kill -9 runs no shutdown hook: the parent-death signal must still take pg_dump down. */
+    @Test
+    void sigkillOfDbtoolDoesNotLeaveAnOrphanPgDump(@TempDir Path dir) throws Exception {
+        Process export = start("-v", "export", "--url", source.url(), "--output", dir.resolve("out").toString(),
+                "--jobs", "1");
+        // Once the table's COPY runs, pg_dump prints nothing for seconds: no SIGPIPE would stop an orphan.
+        waitForLine(export, new ArrayList<>(), "dumping contents of table");
+        ProcessHandle pgDump = null;
+        for (int i = 0; i < 100 && pgDump == null; i++) {
+            pgDump = export.descendants().filter(p -> p.info().command().orElse("").endsWith("/pg_dump"))
+                    .findFirst().orElse(null);
+            Thread.sleep(50);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(pgDump != null, "pg_dump finished before it could be seen");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")),
+                "needs util-linux setpriv for the parent-death signal");
+        export.destroyForcibly();
+        export.waitFor(30, TimeUnit.SECONDS);
+        long pid = pgDump.pid();
+        // Well before the dump of 2.5M rows could end by itself (an orphan would die of SIGPIPE then).
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1000);
+        while (running(pid) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(running(pid)).as("pg_dump " + pid + " still running after dbtool was killed").isFalse();
+    }
+
+    /** Alive and not a zombie waiting to be reaped by whoever adopted it. */
+    private static boolean running(long pid) throws IOException {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        if (!Files.exists(stat)) {
+            return false;
+        }
+        try {
+            String content = Files.readString(stat);
+            return content.charAt(content.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
     @Test
     void ctrlCDuringImportDropsTheDatabaseItCreated(@TempDir Path dir) throws Exception {
         CliRun exported = CliRun.of("export", "--url", source.url(), "--output", dir.toString(), "-q");
