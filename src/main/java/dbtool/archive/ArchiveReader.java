@@ -71,7 +71,8 @@ public final class ArchiveReader {
         try (InputStream file = Files.newInputStream(archive);
                 CountingInputStream counted = new CountingInputStream(new DigestInputStream(file, fileDigest), bytesRead);
                 InputStream decompressed = decompress(new BufferedInputStream(counted, BUFFER));
-                TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, BUFFER)) {
+                ReadAheadInputStream ahead = new ReadAheadInputStream(decompressed, BUFFER);
+                TarArchiveInputStream tar = new TarArchiveInputStream(ahead, BUFFER)) {
             byte[] buffer = new byte[BUFFER];
             TarArchiveEntry entry;
             while ((entry = manifest == null ? firstEntry(tar, name) : nextEntry(tar, name)) != null) {
@@ -122,6 +123,7 @@ public final class ArchiveReader {
                 actual.put(entryName, copy(tar, entryName, size, extractTo, buffer, name));
             }
             // Hash whatever follows the tar's end marker too: the sidecar covers the whole file.
+            ahead.stop(); // the raw stream is ours again
             counted.drain(buffer);
             archiveBytes = counted.count;
         } catch (NoSuchFileException e) {
