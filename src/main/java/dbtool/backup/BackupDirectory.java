@@ -2,17 +2,15 @@ package dbtool.backup;
 
 import dbtool.DbToolException;
 import dbtool.ExitCode;
+import dbtool.transfer.WorkFiles;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -250,29 +248,10 @@ public final class BackupDirectory {
         }
     }
 
-    /**
-     * Deletes a work directory and what pg_dump wrote into it. walkFileTree does not follow symlinks by default,
-     * so a link inside cannot lead the deletion outside the directory.
-     */
+    /** Deletes a work directory and what pg_dump wrote into it. */
     private static boolean deleteTree(Path root) {
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    if (exc != null) {
-                        throw exc;
-                    }
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-            return true;
+            return WorkFiles.deleteTree(root);
         } catch (NoSuchFileException e) {
             return false;
         } catch (IOException e) {

@@ -15,6 +15,7 @@ import dbtool.pg.PgProcess;
 import dbtool.pg.PgTool;
 import dbtool.pg.PgToolLocator;
 import dbtool.pg.PgVersion;
+import dbtool.pg.TocListing;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -94,8 +94,7 @@ public final class Exporter {
                 runPgDump(pgDump, options, snapshot, dumpDir, relations, packer::onPgDumpLine);
                 packer.awaitReported();
                 Map<String, Long> counts = join(counting);
-                List<String> tocEntries = listToc(pgRestore, dumpDir, source);
-                List<Manifest.Table> tables = tablesInDump(relations, counts, tocEntries);
+                List<Manifest.Table> tables = tablesInDump(relations, counts, TocListing.read(pgRestore, dumpDir, source));
                 snapshotConnection.commit();
 
                 // Usually only toc.dat is left by now; a bar is worth showing for a -j1 dump's files.
@@ -241,14 +240,12 @@ public final class Exporter {
         long tables = relations.stream().filter(r -> r.kind().equals(Manifest.Table.TABLE)).count();
         // In parallel mode pg_dump logs both lines per table; "finished item" is the one that means done.
         String doneMarker = options.jobs() > 1 ? "finished item" : "dumping contents of table";
-        AtomicInteger done = new AtomicInteger();
         List<String> errors = new ArrayList<>();
         reporter.progressStart("dumping tables", tables, " tables");
         PgProcess.Result result;
         try {
             result = new PgProcess(pgDump, args, options.source(), line -> {
                 if (line.contains(doneMarker) && (options.jobs() <= 1 || line.contains(" TABLE DATA "))) {
-                    done.incrementAndGet();
                     reporter.progressStep(1);
                 } else if (line.contains("error:") || line.contains("FATAL") || line.contains("No space left")) {
                     synchronized (errors) {
@@ -277,47 +274,15 @@ public final class Exporter {
         }
     }
 
-    /** TOC lines like "3345; 0 16390 TABLE DATA public cat_lovers postgres" name what the dump holds. */
-    private static List<String> listToc(PgTool pgRestore, Path dumpDir, ConnectionSettings source) {
-        List<String> lines = new ArrayList<>();
-        PgProcess.Result result = new PgProcess(pgRestore, List.of("--list", dumpDir.toString()), source, lines::add).run();
-        if (result.exitCode() != 0) {
-            throw new DbToolException(ExitCode.RUNTIME, "pg_restore --list could not read the fresh dump: "
-                    + String.join(" ", result.lastLines()));
-        }
-        return lines;
-    }
-
     /**
      * The manifest lists exactly the relations whose data is in the dump (pg_dump applied --schema
      * and --exclude-table with its own pattern rules), plus partitioned parents of those partitions.
      */
-    static List<Manifest.Table> tablesInDump(List<Catalog.Relation> relations, Map<String, Long> counts, List<String> toc) {
-        List<String> dataEntries = new ArrayList<>();
-        List<String> tableEntries = new ArrayList<>();
-        for (String line : toc) {
-            if (line.startsWith(";")) {
-                continue;
-            }
-            int data = line.indexOf(" TABLE DATA ");
-            int matview = line.indexOf(" MATERIALIZED VIEW DATA ");
-            int table = line.indexOf(" TABLE ");
-            int matviewDefinition = line.indexOf(" MATERIALIZED VIEW ");
-            if (data >= 0) {
-                dataEntries.add(line.substring(data + " TABLE DATA ".length()) + " ");
-            } else if (matview >= 0) {
-                dataEntries.add(line.substring(matview + " MATERIALIZED VIEW DATA ".length()) + " ");
-            } else if (table >= 0) {
-                tableEntries.add(line.substring(table + " TABLE ".length()) + " ");
-            } else if (matviewDefinition >= 0) {
-                tableEntries.add(line.substring(matviewDefinition + " MATERIALIZED VIEW ".length()) + " ");
-            }
-        }
+    static List<Manifest.Table> tablesInDump(List<Catalog.Relation> relations, Map<String, Long> counts, TocListing toc) {
         List<Manifest.Table> tables = new ArrayList<>();
         for (Catalog.Relation r : relations) {
-            String prefix = r.schema() + " " + r.name() + " ";
-            boolean hasData = dataEntries.stream().anyMatch(e -> e.startsWith(prefix));
-            boolean defined = tableEntries.stream().anyMatch(e -> e.startsWith(prefix));
+            boolean hasData = toc.has(r.schema(), r.name(), TocListing.TABLE_DATA, TocListing.MATERIALIZED_VIEW_DATA);
+            boolean defined = toc.has(r.schema(), r.name(), TocListing.TABLE, TocListing.MATERIALIZED_VIEW);
             if (r.kind().equals(Manifest.Table.PARTITIONED) && defined) {
                 tables.add(new Manifest.Table(r.schema(), r.name(), r.kind(), null, r.sizeBytes(), null));
             } else if (r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) && (hasData || defined)) {

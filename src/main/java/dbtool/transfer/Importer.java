@@ -13,6 +13,7 @@ import dbtool.pg.PgProcess;
 import dbtool.pg.PgTool;
 import dbtool.pg.PgToolLocator;
 import dbtool.pg.PgVersion;
+import dbtool.pg.TocListing;
 import dbtool.verify.RowCountCheck;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -226,26 +227,25 @@ public final class Importer {
 
     private static final Pattern FINISHED_DATA = Pattern.compile("finished item (\\d+) TABLE DATA ");
 
-    /** Dump ids of the manifest's checked tables, from the TOC ("3343; 0 16390 TABLE DATA public cats postgres"). */
+    /** Dump ids of the manifest's checked tables, from the dump's TOC. */
     private static Map<String, Manifest.Table> dataItems(PgTool pgRestore, Path dumpDir, Manifest manifest,
             ConnectionSettings target) {
-        List<String> toc = new ArrayList<>();
-        if (new PgProcess(pgRestore, List.of("--list", dumpDir.toString()), target, toc::add).run().exitCode() != 0) {
+        TocListing toc;
+        try {
+            toc = TocListing.read(pgRestore, dumpDir, target);
+        } catch (DbToolException e) {
             return Map.of(); // only an optimisation: everything is counted after the restore instead
         }
         Map<String, Manifest.Table> items = new java.util.HashMap<>();
-        for (String line : toc) {
-            int semicolon = line.indexOf(';');
-            int data = line.indexOf(" TABLE DATA ");
-            if (line.startsWith(";") || semicolon < 0 || data < 0) {
+        for (TocListing.Entry entry : toc.entries()) {
+            if (!entry.description().equals(TocListing.TABLE_DATA)) {
                 continue;
             }
-            String rest = line.substring(data + " TABLE DATA ".length()) + " ";
-            // Names may contain spaces; the longest schema + name that starts the rest is the table.
+            // Names may contain spaces; the longest schema + name that starts the entry is the table.
             manifest.tables().stream().filter(Manifest.Table::validated)
-                    .filter(t -> rest.startsWith(t.schema() + " " + t.name() + " "))
+                    .filter(t -> entry.names(t.schema(), t.name()))
                     .max(java.util.Comparator.comparingInt(t -> t.schema().length() + t.name().length()))
-                    .ifPresent(t -> items.put(line.substring(0, semicolon).strip(), t));
+                    .ifPresent(t -> items.put(entry.dumpId(), t));
         }
         return items;
     }
