@@ -61,7 +61,8 @@ final class CliReporter implements Reporter {
         if (!interactive || quiet) {
             return;
         }
-        ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
+        ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(task)
+                .setInitialMax(total > 0 ? total : -1) // 0 means unknown: a counter without a percentage
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err));
         if (unit.equals("B")) {
             builder.setUnit(" MiB", 1 << 20);

@@ -1,6 +1,8 @@
 package dbtool.migrate;
 
+import dbtool.migrate.lint.BatchDirective;
 import java.nio.file.Path;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.callback.Callback;
@@ -51,6 +53,8 @@ final class FlywayFactory {
                 .baselineOnMigrate(true)
                 .baselineVersion(BASELINE_VERSION)
                 .validateMigrationNaming(true)
+                // A batched statement's final pass, inside the migration's transaction, scans from the start.
+                .placeholders(Map.of(BatchDirective.AFTER_NAME, BatchDirective.BEFORE_ALL_KEYS))
                 .cleanDisabled(true);
         // Flyway's default transactional advisory lock keeps a transaction open on a second connection, and
         // CREATE INDEX CONCURRENTLY waits for every open transaction to end: it would wait forever (flyway/flyway

@@ -5,7 +5,6 @@ import dbtool.migrate.lint.LintFinding;
 import dbtool.migrate.lint.MigrationLinter;
 import dbtool.migrate.lint.SqlScript;
 import dbtool.migrate.lint.SqlSyntaxException;
-import dbtool.migrate.lint.VerifyDirective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -112,16 +111,22 @@ final class MigrationPlanner {
         String script = info.getScript();
         Path file = info.getPhysicalLocation() != null && !info.getPhysicalLocation().isBlank()
                 ? Path.of(info.getPhysicalLocation()) : dir.resolve(script);
+        SqlScript parsed = parse(file);
         return new PendingMigration(info.getVersion().getVersion(), info.getDescription(), script, file,
-                PendingMigration.isContractScript(fileName(script)), verifyDirectives(file));
+                PendingMigration.isContractScript(fileName(script)),
+                parsed == null ? List.of() : parsed.verifyDirectives(),
+                parsed == null ? null : parsed.batched().orElse(null));
     }
 
-    /** A file that does not parse has no checks here; the linter reports it as syntax-error, which stops the run. */
-    private static List<VerifyDirective> verifyDirectives(Path file) {
+    /**
+     * A file that does not parse has no checks or batch here (null); the linter reports it as syntax-error, which
+     * stops the run.
+     */
+    private static SqlScript parse(Path file) {
         try {
-            return SqlScript.parse(Files.readString(file)).verifyDirectives();
+            return SqlScript.parse(Files.readString(file));
         } catch (SqlSyntaxException e) {
-            return List.of();
+            return null;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

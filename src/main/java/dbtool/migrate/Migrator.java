@@ -95,7 +95,7 @@ public final class Migrator {
         List<AppliedMigration> applied = new ArrayList<>();
         try (Connection admin = db.getConnection()) {
             StepRunner runner = new StepRunner(new FlywayFactory(db, options.dir()), admin, options.settings(), backoff,
-                    reporter, plan.toApply());
+                    reporter, plan.toApply(), new BatchRunner(db, options.settings(), backoff, reporter));
             for (PendingMigration m : plan.toApply()) {
                 reporter.info("applying " + m.script() + checksNote(m));
                 applied.add(runner.apply(m));
@@ -142,7 +142,8 @@ public final class Migrator {
 
     private static String checksNote(PendingMigration m) {
         int n = m.checks().size();
-        return n == 0 ? "" : " (" + n + " verify check" + (n == 1 ? "" : "s") + ")";
+        String batch = m.batch() == null ? "" : " (in batches of " + m.batch().directive().rows() + " rows)";
+        return batch + (n == 0 ? "" : " (" + n + " verify check" + (n == 1 ? "" : "s") + ")");
     }
 
     private static void checkDir(Path dir) {

@@ -31,9 +31,11 @@ final class StepRunner {
     private final Backoff backoff;
     private final Reporter reporter;
     private final VerifyCallback verify;
+    private final BatchRunner batches;
 
     StepRunner(FlywayFactory flyway, Connection admin, MigrateSettings settings, Backoff backoff, Reporter reporter,
-            List<PendingMigration> plan) {
+            List<PendingMigration> plan, BatchRunner batches) {
+        this.batches = batches;
         this.flyway = flyway;
         this.admin = admin;
         this.settings = settings;
@@ -44,6 +46,9 @@ final class StepRunner {
     }
 
     AppliedMigration apply(PendingMigration m) {
+        if (m.batch() != null) {
+            batches.run(m);
+        }
         for (int attempt = 0; ; attempt++) {
             Set<Long> invalidBefore = query(() -> InvalidIndexes.current(admin));
             try {

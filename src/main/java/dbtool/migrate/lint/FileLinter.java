@@ -33,6 +33,7 @@ final class FileLinter {
         for (SqlStatement statement : script.statements()) {
             check(statement);
         }
+        checkBatch();
         if (openTransactionLine > 0) {
             findings.add(LintRule.BEGIN_WITHOUT_COMMIT, openTransactionLine,
                     "BEGIN without a later COMMIT leaves the transaction open to the end of the migration");
@@ -69,6 +70,63 @@ final class FileLinter {
                 || (isWord(t, 0, "ROLLBACK") && !isWord(t, 1, "TO"))) {
             openTransactionLine = 0;
         }
+    }
+
+    /**
+     * A batched statement runs outside the migration's transaction, one batch per transaction, before the rest of
+     * the file would run: so it must be the file's only statement, and it must end (skip what is done, LIMIT).
+     */
+    private void checkBatch() {
+        List<BatchDirective> directives = script.batchDirectives();
+        if (directives.isEmpty()) {
+            return;
+        }
+        int line = directives.get(0).line();
+        if (directives.size() > 1) {
+            findings.add(LintRule.BATCH_STATEMENT, directives.get(1).line(),
+                    "a file may have one dbtool:batch line; this is the second");
+            return;
+        }
+        BatchedStatement batched = script.batched().orElse(null);
+        if (batched == null) {
+            findings.add(LintRule.BATCH_STATEMENT, line, "dbtool:batch is not followed by a statement");
+            return;
+        }
+        long others = script.statements().size() - 1;
+        if (others > 0) {
+            findings.add(LintRule.BATCH_STATEMENT, line, "the batched statement must be alone in its file (it runs"
+                    + " before, and outside the transaction of, the " + others + " other statement(s))");
+        }
+        List<Token> t = batched.statement().tokens();
+        int statementLine = batched.statement().line();
+        boolean insert = isWord(t, 0, "INSERT") || (isWord(t, 0, "WITH") && Tokens.contains(t, "INSERT"));
+        if (!isWord(t, 0, "INSERT") && !isWord(t, 0, "UPDATE") && !isWord(t, 0, "DELETE") && !isWord(t, 0, "WITH")) {
+            findings.add(LintRule.BATCH_STATEMENT, statementLine,
+                    "a batched statement is an INSERT, UPDATE or DELETE, not " + t.get(0).text());
+            return;
+        }
+        if (!hasLimit(t, batched.directive().rows())) {
+            findings.add(LintRule.BATCH_STATEMENT, statementLine, "the batched statement needs LIMIT "
+                    + batched.directive().rows() + " (the dbtool:batch size), or one batch copies everything");
+        }
+        if (insert && !Tokens.contains(t, "NOT", "EXISTS") && !Tokens.contains(t, "ON", "CONFLICT")) {
+            findings.add(LintRule.BATCH_STATEMENT, statementLine, "the batched INSERT copies the same rows again on"
+                    + " every batch: skip rows already copied with WHERE NOT EXISTS (or ON CONFLICT DO NOTHING)");
+        }
+        if (batched.walksByKey() && !batched.returnsKeys()) {
+            findings.add(LintRule.BATCH_STATEMENT, statementLine, "the batched statement uses "
+                    + BatchDirective.AFTER_PLACEHOLDER + " but has no RETURNING key for the next batch to start after");
+        }
+    }
+
+    private static boolean hasLimit(List<Token> t, long rows) {
+        for (int i = 0; i + 1 < t.size(); i++) {
+            if (t.get(i).is("LIMIT") && t.get(i + 1).kind() == Token.Kind.NUMBER
+                    && t.get(i + 1).text().equals(Long.toString(rows))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -50,6 +50,10 @@ public enum LintRule {
     BEGIN_WITHOUT_COMMIT("begin-without-commit",
             "end the transaction with COMMIT in the same file, or drop BEGIN: Flyway already runs each file"
                     + " in a transaction"),
+    BATCH_STATEMENT("batch-statement",
+            "one '-- dbtool:batch N' line right before the only statement of its file: an INSERT, UPDATE or DELETE"
+                    + " with LIMIT N that skips what is already done (an INSERT: WHERE NOT EXISTS or ON CONFLICT DO"
+                    + " NOTHING), and RETURNING its integer key when it walks by ${dbtool_batch_after}"),
     /** Not a hazard in the SQL but in the linting: the file could not be read, so nothing in it was checked. */
     SYNTAX_ERROR("syntax-error",
             "fix the SQL; nothing else in this file was checked");

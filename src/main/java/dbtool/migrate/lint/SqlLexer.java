@@ -14,6 +14,7 @@ import java.util.Set;
 final class SqlLexer {
     private static final String ALLOW = "dbtool:allow";
     private static final String VERIFY = "dbtool:verify";
+    private static final String BATCH = "dbtool:batch";
 
     private final String sql;
     private int pos;
@@ -21,6 +22,7 @@ final class SqlLexer {
 
     private final List<SqlStatement> statements = new ArrayList<>();
     private final List<VerifyDirective> verifyDirectives = new ArrayList<>();
+    private final List<BatchDirective> batchDirectives = new ArrayList<>();
     private final Set<String> allowedRules = new LinkedHashSet<>();
 
     private List<Token> tokens = new ArrayList<>();
@@ -71,7 +73,7 @@ final class SqlLexer {
             }
         }
         endStatement(sql.length());
-        return new SqlScript(statements, verifyDirectives, allowedRules);
+        return new SqlScript(statements, verifyDirectives, batchDirectives, allowedRules);
     }
 
     private void lineComment() {
@@ -98,7 +100,23 @@ final class SqlLexer {
                 throw new SqlSyntaxException(line, "dbtool:verify needs a SQL boolean expression");
             }
             verifyDirectives.add(new VerifyDirective(line, expression));
+        } else if (lower.startsWith(BATCH)) {
+            batchDirectives.add(new BatchDirective(line, batchRows(comment.substring(BATCH.length()).strip())));
         }
+    }
+
+    /** The row count of a batch directive; anything else would leave the batch size to guesswork. */
+    private long batchRows(String argument) {
+        try {
+            long rows = argument.matches("[0-9]{1,9}") ? Long.parseLong(argument) : 0;
+            if (rows > 0) {
+                return rows;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new SqlSyntaxException(line, "dbtool:batch needs a positive number of rows per batch, e.g."
+                + " -- dbtool:batch 5000");
     }
 
     /** PostgreSQL block comments nest: {@code /* a /* b *}{@code / still comment *}{@code /}. */

@@ -153,6 +153,50 @@ class MigrationLinterTest {
     }
 
     @Test
+    void batchedBackfillAloneWithLimitAndSkipIsClean() {
+        assertThat(rules("""
+                -- dbtool:batch 5000
+                INSERT INTO cats (name, color, cat_lover_id)
+                SELECT cl.cat_name, cl.cat_color, cl.id FROM cat_lovers cl
+                WHERE cl.id > ${dbtool_batch_after} AND cl.cat_name IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM cats c WHERE c.cat_lover_id = cl.id)
+                ORDER BY cl.id LIMIT 5000 FOR SHARE OF cl
+                RETURNING cat_lover_id;
+                -- dbtool:verify NOT EXISTS (SELECT 1 FROM cat_lovers WHERE false)
+                """)).isEmpty();
+        assertThat(rules("-- dbtool:batch 100\nUPDATE cats SET color = lower(color)"
+                + " WHERE id IN (SELECT id FROM cats WHERE color <> lower(color) LIMIT 100);")).isEmpty();
+    }
+
+    @Test
+    void batchedStatementMistakesAreFlaggedWithTheirLine() {
+        List<LintFinding> notAlone = linter.lintSql(FILE, """
+                CREATE TABLE toys (id int);
+                -- dbtool:batch 10
+                INSERT INTO toys SELECT id FROM cats WHERE NOT EXISTS (SELECT 1 FROM toys) LIMIT 10;
+                """);
+        assertThat(notAlone).singleElement().satisfies(f -> {
+            assertThat(f.rule()).isEqualTo("batch-statement");
+            assertThat(f.line()).isEqualTo(2);
+            assertThat(f.message()).contains("alone in its file");
+        });
+        assertThat(linter.lintSql(FILE, "-- dbtool:batch 10\nINSERT INTO toys SELECT id FROM cats LIMIT 10;"))
+                .singleElement().satisfies(f -> assertThat(f.message()).contains("NOT EXISTS"));
+        assertThat(linter.lintSql(FILE, "-- dbtool:batch 10\nINSERT INTO toys SELECT id FROM cats"
+                + " ON CONFLICT DO NOTHING;")).singleElement().satisfies(f -> {
+                    assertThat(f.line()).isEqualTo(2);
+                    assertThat(f.message()).contains("LIMIT 10");
+                });
+        assertThat(linter.lintSql(FILE, "-- dbtool:batch 10\nINSERT INTO toys SELECT id FROM cats"
+                + " WHERE id > ${dbtool_batch_after} ORDER BY id LIMIT 10 ON CONFLICT DO NOTHING;"))
+                .singleElement().satisfies(f -> assertThat(f.message()).contains("no RETURNING"));
+        assertThat(rules("-- dbtool:batch 10\nSELECT 1 LIMIT 10;")).containsExactly("batch-statement");
+        assertThat(rules("SELECT 1;\n-- dbtool:batch 10\n")).containsExactly("batch-statement");
+        assertThat(rules("-- dbtool:batch 10\n-- dbtool:batch 20\nDELETE FROM t WHERE id IN"
+                + " (SELECT id FROM t LIMIT 10);")).containsExactly("batch-statement");
+    }
+
+    @Test
     void beginWithoutCommit() {
         List<LintFinding> findings = linter.lintSql(FILE, "SELECT 1;\nBEGIN;\nUPDATE cats SET color = 'black';\n");
 

@@ -129,6 +129,42 @@ class SqlScriptTest {
     }
 
     @Test
+    void batchDirectiveMarksTheNextStatement() {
+        SqlScript script = SqlScript.parse("""
+                -- copy the cats
+                -- dbtool:batch 5000
+                INSERT INTO cats (name, cat_lover_id)
+                SELECT cat_name, id FROM cat_lovers cl WHERE cl.id > ${dbtool_batch_after}
+                  AND NOT EXISTS (SELECT 1 FROM cats c WHERE c.cat_lover_id = cl.id)
+                ORDER BY cl.id LIMIT 5000
+                RETURNING cat_lover_id;
+                """);
+
+        assertThat(script.batchDirectives()).containsExactly(new BatchDirective(2, 5000));
+        assertThat(script.batched()).hasValueSatisfying(b -> {
+            assertThat(b.statement().line()).isEqualTo(3);
+            assertThat(b.sql()).startsWith("INSERT INTO cats").endsWith("RETURNING cat_lover_id")
+                    .contains("cl.id > ${dbtool_batch_after}");
+            assertThat(b.walksByKey()).isTrue();
+            assertThat(b.returnsKeys()).isTrue();
+        });
+        assertThat(SqlScript.parse("-- dbtool:batch 10\nDELETE FROM t WHERE id IN (SELECT id FROM t LIMIT 10);")
+                .batched()).hasValueSatisfying(b -> assertThat(b.walksByKey()).isFalse());
+        assertThat(SqlScript.parse("SELECT 1;").batched()).isEmpty();
+    }
+
+    @Test
+    void batchWithoutAPositiveRowCountIsAnError() {
+        for (String bad : new String[] {"", "0", "-5", "lots", "5000 rows", "99999999999"}) {
+            assertThatThrownBy(() -> SqlScript.parse("SELECT 1;\n-- dbtool:batch " + bad + "\nSELECT 2;"))
+                    .as(bad).isInstanceOfSatisfying(SqlSyntaxException.class, e -> {
+                        assertThat(e.line()).isEqualTo(2);
+                        assertThat(e.getMessage()).contains("dbtool:batch 5000");
+                    });
+        }
+    }
+
+    @Test
     void emptyVerifyIsAnError() {
         assertThatThrownBy(() -> SqlScript.parse("SELECT 1;\n-- dbtool:verify   \n"))
                 .isInstanceOf(SqlSyntaxException.class)
