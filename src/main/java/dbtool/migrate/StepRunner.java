@@ -46,14 +46,12 @@ final class StepRunner {
     }
 
     AppliedMigration apply(PendingMigration m) {
-        if (m.batch() != null) {
-            batches.run(m);
-        }
+        BatchRunner.Outcome batched = m.batch() == null ? null : batches.run(m);
         for (int attempt = 0; ; attempt++) {
             Set<Long> invalidBefore = query(() -> InvalidIndexes.current(admin));
             try {
                 MigrateResult result = flyway.flyway(m.version(), verify).migrate();
-                return applied(m, result, attempt);
+                return applied(m, result, attempt, batched);
             } catch (RuntimeException e) {
                 List<String> cleanup = cleanUp(m, invalidBefore);
                 Optional<VerifyFailure> check = FlywayFailures.find(e, VerifyFailure.class);
@@ -79,7 +77,8 @@ final class StepRunner {
         }
     }
 
-    private AppliedMigration applied(PendingMigration m, MigrateResult result, int retries) {
+    private AppliedMigration applied(PendingMigration m, MigrateResult result, int retries,
+            BatchRunner.Outcome batched) {
         MigrateOutput out = result.migrations == null ? null : result.migrations.stream()
                 .filter(o -> m.version().equals(o.version)).findFirst().orElse(null);
         if (out == null) {
@@ -88,7 +87,9 @@ final class StepRunner {
             return new AppliedMigration(m.version(), m.description(), m.script(), 0, retries);
         }
         reporter.info("applied " + m.script() + " in " + Durations.format(Duration.ofMillis(out.executionTime))
-                + (retries > 0 ? " after " + retries + " lock-timeout retr" + (retries == 1 ? "y" : "ies") : ""));
+                + (retries > 0 ? " after " + retries + " lock-timeout retr" + (retries == 1 ? "y" : "ies") : "")
+                + (batched == null ? "" : ", after copying " + batched.rows() + " row(s) in " + batched.batches()
+                        + " batch(es) in " + Durations.format(batched.took())));
         return new AppliedMigration(m.version(), m.description(), m.script(), out.executionTime, retries);
     }
 

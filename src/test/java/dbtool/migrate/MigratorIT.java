@@ -79,9 +79,10 @@ class MigratorIT {
         MigrateReport expand = migrator.migrate(options(CAT_LOVERS, false, false, true));
 
         assertThat(expand.applied()).extracting(AppliedMigration::script)
-                .containsExactly("V2__create_cats.sql", "V3__copy_cats.sql", "V4__new_signups_write_cats.sql");
+                .containsExactly("V2__create_cats.sql", "V3__mirror_cats.sql", "V4__copy_cats.sql");
         assertThat(expand.heldBack()).extracting(PendingMigration::script)
-                .containsExactly("V5__contract_drop_cat_columns.sql");
+                .containsExactly("V5__contract_drop_cat_columns.sql", "V6__contract_many_cats_per_lover.sql");
+        assertThat(reporter.infos).anyMatch(s -> s.startsWith("V4__copy_cats.sql: copied " + withCats + " row(s) in"));
         assertThat(reporter.infos).anyMatch(s -> s.contains("stopping before contract step V5"));
         assertThat(expand.snapshot()).isRegularFile().startsWith(backups);
         assertThat(reporter.infos).anyMatch(s -> s.contains("safety snapshot: " + expand.snapshot()));
@@ -94,7 +95,7 @@ class MigratorIT {
                 + " AND success AND checksum IS NOT NULL AND installed_by = '" + server.superuser() + "'"
                 + " AND installed_on IS NOT NULL AND execution_time >= 0")).isEqualTo(3);
 
-        // An old application version signs someone up the old way: the V4 trigger writes the cat to cats too.
+        // An old application version signs someone up the old way: the V3 trigger writes the cat to cats too.
         db.execute("INSERT INTO cat_lovers (name, cat_name, cat_color) VALUES ('Eve', 'Mittens', 'white')",
                 "UPDATE cat_lovers SET cat_color = 'ginger' WHERE name = 'Member 1'",
                 "UPDATE cat_lovers SET cat_name = NULL, cat_color = NULL WHERE name = 'Member 2'",
@@ -118,11 +119,16 @@ class MigratorIT {
         MigrateReport contract = migrator.migrate(options(CAT_LOVERS, true, true, true));
 
         assertThat(contract.applied()).extracting(AppliedMigration::script)
-                .containsExactly("V5__contract_drop_cat_columns.sql");
+                .containsExactly("V5__contract_drop_cat_columns.sql", "V6__contract_many_cats_per_lover.sql");
         assertThat(reporter.warnings).anyMatch(s -> s.startsWith("--force: applying contract step V5"));
         assertThat(catColumns()).isZero();
-        assertThat(db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgname = 'cat_lovers_write_cats'")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgname = 'cat_lovers_mirror_cat'")).isZero();
         assertThat(db.queryLong("SELECT count(*) FROM cats")).isEqualTo(withCats + 1);
+        // Contracted: a cat lover may now have any number of cats.
+        db.execute("INSERT INTO cats (name, color, cat_lover_id) SELECT 'Second', 'black', id FROM cat_lovers"
+                + " WHERE name = 'Member 1'");
+        assertThat(db.queryLong("SELECT count(*) FROM cats c JOIN cat_lovers cl ON cl.id = c.cat_lover_id"
+                + " WHERE cl.name = 'Member 1'")).isEqualTo(2);
     }
 
     @Test
@@ -133,7 +139,7 @@ class MigratorIT {
         MigrateReport contract = new Migrator(reporter, NO_SNAPSHOT_EXPECTED, eightDaysLater, Backoff.DEFAULT)
                 .migrate(options(CAT_LOVERS, true, false, false));
 
-        assertThat(contract.applied()).extracting(AppliedMigration::version).containsExactly("5");
+        assertThat(contract.applied()).extracting(AppliedMigration::version).containsExactly("5", "6");
         assertThat(reporter.warnings).noneMatch(s -> s.contains("--force"));
         assertThat(catColumns()).isZero();
     }
@@ -293,9 +299,9 @@ class MigratorIT {
         assertThat(report.snapshot()).isNull();
         assertThat(report.plan().baselineFirst()).isTrue();
         assertThat(report.plan().toApply()).extracting(PendingMigration::script)
-                .containsExactly("V2__create_cats.sql", "V3__copy_cats.sql", "V4__new_signups_write_cats.sql");
-        assertThat(report.plan().toApply().get(1).checks()).hasSize(1);
-        assertThat(reporter.infos).contains("would apply V3__copy_cats.sql (1 verify check)");
+                .containsExactly("V2__create_cats.sql", "V3__mirror_cats.sql", "V4__copy_cats.sql");
+        assertThat(report.plan().toApply().get(2).checks()).hasSize(2);
+        assertThat(reporter.infos).contains("would apply V4__copy_cats.sql (in batches of 5000 rows) (2 verify checks)");
         assertThat(db.queryString("SELECT to_regclass('dbtool_schema_history')::text")).isNull();
         assertThat(db.queryString("SELECT to_regclass('cats')::text")).isNull();
     }
