@@ -80,7 +80,8 @@ class LiveMigrationIT {
         assertThat(r.failures()).as("failed writer transactions: %s", r.firstFailure()).isEmpty();
         assertThat(r.slowest()).as("slowest writer transaction").isLessThan(Duration.ofSeconds(1));
         assertThat(r.duringMigrate()).as("writes committed while migrate ran").isPositive();
-        assertThat(reporter.progressSteps.get()).as("rows the batches reported").isGreaterThanOrEqualTo(900_000);
+        // 900,000 cats less those the trigger mirrored first because a writer recoloured them before their batch.
+        assertThat(reporter.progressSteps.get()).as("rows the batches reported").isBetween(800_000L, 900_000L);
         assertThat(reporter.infos).anyMatch(s -> s.matches("V4__copy_cats.sql: copied \\d+ row\\(s\\) in \\d{3} batch.*"));
         assertCatsMirrorCatLovers();
     }

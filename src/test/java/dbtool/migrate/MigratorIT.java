@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -271,6 +272,87 @@ class MigratorIT {
         assertThat(report.applied()).extracting(AppliedMigration::version).containsExactly("2");
         assertThat(db.queryLong("SELECT count(*) FROM pg_index i WHERE indisvalid"
                 + " AND indexrelid = 'cat_lovers_cat_name_key'::regclass")).isEqualTo(1);
+    }
+
+    @Test
+    void batchedCopyThatFailsMidwayKeepsItsBatchesAndTheNextRunContinues() throws IOException {
+        db.execute("INSERT INTO cat_lovers (name, cat_name) SELECT 'Member ' || g, 'cat' || g"
+                + " FROM generate_series(1, 100) AS g");
+        migrations("V2__create_cat_names.sql", """
+                CREATE TABLE cat_names (cat_lover_id integer PRIMARY KEY, name text NOT NULL CHECK (name <> 'cat55'));
+                """);
+        Path dir = migrations("V3__copy_cat_names.sql", """
+                -- dbtool:batch 10
+                INSERT INTO cat_names (cat_lover_id, name)
+                SELECT cl.id, cl.cat_name FROM cat_lovers cl
+                WHERE cl.id > ${dbtool_batch_after} AND cl.cat_name IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM cat_names n WHERE n.cat_lover_id = cl.id)
+                ORDER BY cl.id
+                LIMIT 10
+                RETURNING cat_lover_id;
+                -- dbtool:verify NOT EXISTS (SELECT 1 FROM cat_lovers cl WHERE cl.cat_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cat_names n WHERE n.cat_lover_id = cl.id AND n.name = cl.cat_name))
+                """);
+
+        // 103 cats (Tom, Felix, Luna, cat1..cat100) by cat lover id: the 6th batch holds cat55, which the table refuses.
+        assertThatThrownBy(() -> new Migrator(reporter, NO_SNAPSHOT_EXPECTED).migrate(options(dir, false, false, false)))
+                .isInstanceOfSatisfying(DbToolException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(ExitCode.RUNTIME);
+                    assertThat(e.getMessage()).contains("V3__copy_cat_names.sql failed in batch 6", "23514",
+                            "the 5 batch(es) before it (50 row(s)) are committed", "run migrate again");
+                });
+        assertThat(db.queryLong("SELECT count(*) FROM cat_names")).isEqualTo(50);
+        assertThat(db.queryLong("SELECT count(*) FROM dbtool_schema_history WHERE version = '3'")).isZero();
+
+        // Fixed at the source; the next run copies only the 53 cats still missing, then records V3 once.
+        db.execute("UPDATE cat_lovers SET cat_name = 'cat55 (renamed)' WHERE cat_name = 'cat55'");
+        RecordingReporter again = new RecordingReporter();
+        MigrateReport report = new Migrator(again, NO_SNAPSHOT_EXPECTED).migrate(options(dir, false, false, false));
+
+        assertThat(report.applied()).extracting(AppliedMigration::script).containsExactly("V3__copy_cat_names.sql");
+        assertThat(again.infos).contains("applying V3__copy_cat_names.sql (in batches of 10 rows) (1 verify check)")
+                .anyMatch(s -> s.startsWith("V3__copy_cat_names.sql: copied 53 row(s) in 7 batch(es) in"));
+        assertThat(again.progressSteps.get()).isEqualTo(53);
+        assertThat(db.queryLong("SELECT count(*) FROM cat_names")).isEqualTo(103);
+        assertThat(db.queryLong("SELECT count(*) FROM dbtool_schema_history WHERE version = '3' AND success"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void batchedCopyWaitsForARowLockedByTheApplicationAndCarriesOn() throws Exception {
+        db.execute("CREATE TABLE cat_names (cat_lover_id integer PRIMARY KEY, name text NOT NULL)");
+        Path dir = migrations("V2__copy_cat_names.sql", """
+                -- dbtool:batch 2
+                INSERT INTO cat_names (cat_lover_id, name)
+                SELECT cl.id, cl.cat_name FROM cat_lovers cl
+                WHERE cl.cat_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cat_names n WHERE n.cat_lover_id = cl.id)
+                ORDER BY cl.id LIMIT 2 FOR SHARE OF cl;
+                """);
+        MigrateSettings settings = new MigrateSettings(tmp, Duration.ofMillis(200), Duration.ofMinutes(1), 10,
+                Duration.ofDays(7));
+        Migrator migrator = new Migrator(reporter, NO_SNAPSHOT_EXPECTED, Clock.systemUTC(),
+                new Backoff(Duration.ofMillis(100), Duration.ofMillis(200)));
+
+        try (Connection app = db.connect()) {
+            // The application is recolouring Cid's cat and has not committed: the batch holding Cid must wait.
+            app.setAutoCommit(false);
+            try (Statement st = app.createStatement()) {
+                st.execute("UPDATE cat_lovers SET cat_color = 'ginger' WHERE name = 'Cid'");
+            }
+            CompletableFuture<MigrateReport> run = CompletableFuture.supplyAsync(() -> migrator.migrate(
+                    new MigrateOptions(target, dir, null, false, false, false, false, settings)));
+            while (reporter.warnings.stream().noneMatch(s -> s.contains("gave way"))) {
+                assertThat(run).isNotDone();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // polling for the warning, not a delay
+
+            }
+            app.commit();
+            MigrateReport report = run.get(1, TimeUnit.MINUTES);
+
+            assertThat(report.applied()).hasSize(1);
+            assertThat(reporter.warnings).anyMatch(s -> s.startsWith("V2__copy_cat_names.sql: batch 1 gave way")
+                    && s.contains("55P03") && s.contains("retrying in"));
+            assertThat(db.queryLong("SELECT count(*) FROM cat_names")).isEqualTo(3);
+        }
     }
 
     @Test
