@@ -16,6 +16,10 @@ import org.flywaydb.core.api.callback.Event;
  * {@code afterEachMigrate} on the migration's own connection, inside the migration's transaction, before it writes
  * the success row to the history table; throwing here therefore rolls back both the migration and its history row
  * (MigratorIT proves it: the data is untouched and no success row exists).
+ *
+ * <p>Each check is evaluated as one {@code SELECT}, so it reads one snapshot even under READ COMMITTED while the
+ * application writes: a check comparing two tables sees both as of the same moment (README: checks that hold while
+ * writers are active).
  */
 final class VerifyCallback implements Callback {
     private final Map<String, PendingMigration> byVersion;
