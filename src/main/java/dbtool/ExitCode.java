@@ -14,7 +14,9 @@ public enum ExitCode {
     /** Another dbtool run holds the lock of this project. */
     LOCKED(5),
     /** lint found hazards. */
-    LINT(6);
+    LINT(6),
+    /** Backup written (and kept), but rows dropped sharply since the previous backup: a drift alert. */
+    DRIFT(7);
 
     private final int code;
 

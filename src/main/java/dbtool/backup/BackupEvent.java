@@ -13,7 +13,7 @@ import java.util.Objects;
  */
 public record BackupEvent(String project, Status status, String message, Path archive, ExitCode exitCode) {
     public enum Status {
-        SUCCESS, FAILURE;
+        SUCCESS, FAILURE, WARNING;
 
         /** The spelling used in DBTOOL_STATUS and the JSON body. */
         public String wireName() {
@@ -30,6 +30,11 @@ public record BackupEvent(String project, Status status, String message, Path ar
 
     public static BackupEvent success(String project, Path archive, String message) {
         return new BackupEvent(project, Status.SUCCESS, message, archive, ExitCode.OK);
+    }
+
+    /** The backup was written, but rows dropped sharply since the previous one (exit 7). */
+    public static BackupEvent warning(String project, Path archive, String message) {
+        return new BackupEvent(project, Status.WARNING, message, archive, ExitCode.DRIFT);
     }
 
     public static BackupEvent failure(String project, ExitCode exitCode, String message) {

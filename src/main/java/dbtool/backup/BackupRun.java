@@ -80,20 +80,23 @@ public final class BackupRun {
      * @param cleaned leftovers of interrupted runs that were removed (full paths)
      * @param droppedDatabases verification databases of interrupted runs that were dropped
      * @param notifyFailures warnings from the notifier; they never change the exit code
+     * @param drift tables whose rows dropped sharply since the previous backup (then the exit code is 7)
      */
     public record Outcome(String project, ExitCode exitCode, String error, Path archive, long sizeBytes, long rows,
             boolean verified, List<String> removed, List<String> kept, List<String> cleaned,
-            List<String> droppedDatabases, List<String> notifyFailures, long millis) {
+            List<String> droppedDatabases, List<String> notifyFailures, long millis, List<TableDrift> drift) {
         public Outcome {
             removed = List.copyOf(removed);
             kept = List.copyOf(kept);
             cleaned = List.copyOf(cleaned);
             droppedDatabases = List.copyOf(droppedDatabases);
             notifyFailures = List.copyOf(notifyFailures);
+            drift = List.copyOf(drift);
         }
 
+        /** The archive was written and kept: a plain success, or a drift (exit 7), which is a warning. */
         public boolean ok() {
-            return exitCode == ExitCode.OK;
+            return exitCode == ExitCode.OK || exitCode == ExitCode.DRIFT;
         }
     }
 
@@ -105,6 +108,7 @@ public final class BackupRun {
         List<String> kept = List.of();
         List<String> cleaned = List.of();
         List<String> droppedDatabases = List.of();
+        List<TableDrift> drift = List.of();
     }
 
     public Outcome run(ProjectConfig project, boolean verifyFlag) {
@@ -115,7 +119,10 @@ public final class BackupRun {
         ExitCode code = ExitCode.OK;
         String error = null;
         try {
-            runLocked(project, settings, verify, progress);
+            runLocked(project, settings, verify, progress, started);
+            if (!progress.drift.isEmpty()) {
+                code = ExitCode.DRIFT;
+            }
         } catch (DbToolException e) {
             code = e.exitCode();
             error = e.getMessage();
@@ -124,49 +131,135 @@ public final class BackupRun {
             code = ExitCode.RUNTIME;
             error = "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage();
         }
-        List<String> notifyFailures = notifyOutcome(project, code, error, progress);
+        List<String> notifyFailures = new ArrayList<>(notifyOutcome(project, code, error, progress));
         ExportResult export = progress.export;
-        return new Outcome(project.name(), code, error, export == null ? null : export.archive(),
+        Outcome outcome = new Outcome(project.name(), code, error, export == null ? null : export.archive(),
                 export == null ? 0 : export.sizeBytes(), export == null ? 0 : export.manifest().totalRows(),
                 progress.verified, progress.removed, progress.kept, progress.cleaned, progress.droppedDatabases,
                 notifyFailures,
-                (System.nanoTime() - started) / 1_000_000);
+                (System.nanoTime() - started) / 1_000_000, progress.drift);
+        List<String> metricsFailures = new BackupMetrics(reporter).publish(project, outcome, Instant.now());
+        if (metricsFailures.isEmpty()) {
+            return outcome;
+        }
+        notifyFailures.addAll(metricsFailures);
+        return new Outcome(outcome.project(), outcome.exitCode(), outcome.error(), outcome.archive(),
+                outcome.sizeBytes(), outcome.rows(), outcome.verified(), outcome.removed(), outcome.kept(),
+                outcome.cleaned(), outcome.droppedDatabases(), notifyFailures, outcome.millis(), outcome.drift());
     }
 
-    private void runLocked(ProjectConfig project, BackupSettings settings, boolean verify, Progress progress) {
+    /**
+     * Runs the backup under the project's lock and records it in the project's {@link RunHistory}, success or failure,
+     * while still holding the lock (a run that could not take the lock records nothing: the holder is writing).
+     */
+    private void runLocked(ProjectConfig project, BackupSettings settings, boolean verify, Progress progress,
+            long started) {
         Path dir = settings.dir().toAbsolutePath().normalize();
         BackupDirectory backups = new BackupDirectory(dir, project.name());
-        RetentionPolicy policy = policy(settings);
         backups.create(configSource);
         try (ProjectLock lock = ProjectLock.acquire(dir, project.name())) {
-            lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup that died ("
-                    + stale.describe() + "); cleaning up what it left"));
-            List<Path> cleaned = backups.cleanLeftovers();
-            progress.cleaned = paths(cleaned);
-            cleaned.forEach(p -> reporter.info("removed leftover of an interrupted run: " + p.getFileName()));
-            if (verify) {
-                progress.droppedDatabases = dropLeftoverThrowaways(project, settings);
+            ExitCode code = ExitCode.RUNTIME;
+            String error = null;
+            try {
+                backUp(project, settings, verify, progress, backups, lock);
+                code = progress.drift.isEmpty() ? ExitCode.OK : ExitCode.DRIFT;
+            } catch (DbToolException e) {
+                code = e.exitCode();
+                error = e.getMessage();
+                throw e;
+            } catch (RuntimeException e) {
+                error = "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage();
+                throw e;
+            } finally {
+                record(backups, progress, code, error, started);
             }
-
-            reporter.info("backing up project " + project.name() + " from " + project.connection().describe()
-                    + " into " + dir);
-            ExportOptions options = new ExportOptions(project.name(), project.connection(), dir,
-                    Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of());
-            ExportResult export = new Exporter(tools, reporter, toolVersion).export(options);
-            progress.export = export;
-            reporter.info("wrote " + export.archive().getFileName() + " (" + export.sizeBytes() + " bytes, "
-                    + export.manifest().tables().size() + " tables, " + export.manifest().totalRows() + " rows)");
-
-            if (verify) {
-                verifyArchive(project, settings, export);
-                writeVerifiedMarker(export);
-                progress.verified = true;
-            }
-
-            RetentionOutcome retention = applyRetention(backups, policy, export.archive(), false);
-            progress.removed = paths(retention.removed());
-            progress.kept = paths(retention.kept());
         }
+    }
+
+    /** History is a convenience for alerts and reports: failing to write it must not fail the backup. */
+    private void record(BackupDirectory backups, Progress progress, ExitCode code, String error, long started) {
+        ExportResult export = progress.export;
+        boolean wrote = export != null && (code == ExitCode.OK || code == ExitCode.DRIFT);
+        RunHistory.Entry entry = new RunHistory.Entry(Instant.now(), code.code(), error,
+                export == null ? null : export.archive().getFileName().toString(),
+                export == null ? 0 : export.sizeBytes(), export == null ? 0 : export.manifest().totalRows(),
+                progress.verified, (System.nanoTime() - started) / 1_000_000, progress.drift,
+                wrote ? RunHistory.rowsByTable(export.manifest()) : null);
+        try {
+            RunHistory.of(backups).append(entry);
+        } catch (DbToolException e) {
+            reporter.warn(e.getMessage() + " (the backup's own result is unaffected)");
+        }
+    }
+
+    private void backUp(ProjectConfig project, BackupSettings settings, boolean verify, Progress progress,
+            BackupDirectory backups, ProjectLock lock) {
+        Path dir = backups.dir();
+        RetentionPolicy policy = policy(settings);
+        lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup that died ("
+                + stale.describe() + "); cleaning up what it left"));
+        List<Path> cleaned = backups.cleanLeftovers();
+        progress.cleaned = paths(cleaned);
+        cleaned.forEach(p -> reporter.info("removed leftover of an interrupted run: " + p.getFileName()));
+        if (verify) {
+            progress.droppedDatabases = dropLeftoverThrowaways(project, settings);
+        }
+
+        reporter.info("backing up project " + project.name() + " from " + project.connection().describe()
+                + " into " + dir);
+        ExportOptions options = new ExportOptions(project.name(), project.connection(), dir,
+                Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of());
+        ExportResult export = new Exporter(tools, reporter, toolVersion).export(options);
+        progress.export = export;
+        reporter.info("wrote " + export.archive().getFileName() + " (" + export.sizeBytes() + " bytes, "
+                + export.manifest().tables().size() + " tables, " + export.manifest().totalRows() + " rows)");
+
+        if (verify) {
+            verifyArchive(project, settings, export);
+            writeVerifiedMarker(export);
+            progress.verified = true;
+        }
+
+        progress.drift = drift(project, backups, export);
+
+        // This run's drift is not in the history yet (it is recorded when the run ends): tell retention about it.
+        RunHistory.Entry pending = new RunHistory.Entry(Instant.now(), ExitCode.DRIFT.code(), null,
+                export.archive().getFileName().toString(), 0, 0, false, 0, progress.drift, null);
+        RetentionOutcome retention = applyRetention(backups, policy, export.archive(), false,
+                progress.drift.isEmpty() ? List.of() : List.of(pending));
+        progress.removed = paths(retention.removed());
+        progress.kept = paths(retention.kept());
+    }
+
+    /**
+     * Compares the new archive's row counts with the previous backup of the project (the newest other complete
+     * archive not newer than it). Each drifted table gets a warning line, which {@code -q} does not silence.
+     */
+    private List<TableDrift> drift(ProjectConfig project, BackupDirectory backups, ExportResult export) {
+        if (!project.drift().enabled()) {
+            return List.of();
+        }
+        List<RunHistory.Entry> history = RunHistory.of(backups).entries();
+        List<BackupFile> archives = backups.archives();
+        int self = 0;
+        while (self < archives.size() && !archives.get(self).path().equals(export.archive())) {
+            self++;
+        }
+        // Newest first: the ones after this run's archive are older (a future-stamped file is not "previous").
+        for (BackupFile previous : archives.subList(Math.min(self + 1, archives.size()), archives.size())) {
+            var before = RunHistory.tablesOf(previous, history);
+            if (before.isEmpty()) {
+                reporter.warn("cannot read the row counts of " + previous.fileName() + " to check for dropped rows;"
+                        + " trying the backup before it");
+                continue;
+            }
+            List<TableDrift> drift = TableDrift.between(before.get(), RunHistory.rowsByTable(export.manifest()),
+                    project.drift());
+            drift.forEach(d -> reporter.warn("drift in " + project.name() + ": " + d.describe() + " since "
+                    + previous.fileName()));
+            return drift;
+        }
+        return List.of();
     }
 
     /** The project's retention rules; absent keys are 0, which keeps nothing (the newest is kept regardless). */
@@ -194,10 +287,19 @@ public final class BackupRun {
      * verified archive (with verification on, the newest that is known to restore). The caller holds the lock.
      */
     public RetentionOutcome applyRetention(BackupDirectory backups, RetentionPolicy policy, Path protect, boolean dryRun) {
+        return applyRetention(backups, policy, protect, dryRun, List.of());
+    }
+
+    /** @param pending history entries of this run, not yet written */
+    private RetentionOutcome applyRetention(BackupDirectory backups, RetentionPolicy policy, Path protect,
+            boolean dryRun, List<RunHistory.Entry> pending) {
         List<BackupFile> archives = backups.archives();
         RetentionDecision decision = policy.apply(archives);
         Path newestVerified = archives.stream().filter(BackupFile::verified).findFirst()
                 .map(BackupFile::path).orElse(null);
+        List<RunHistory.Entry> history = new ArrayList<>(RunHistory.of(backups).entries());
+        history.addAll(pending);
+        Set<Path> beforeDrift = beforeDrift(archives, history);
         List<Path> kept = new ArrayList<>();
         List<List<String>> reasons = new ArrayList<>();
         for (BackupFile file : decision.keep()) {
@@ -211,6 +313,11 @@ public final class BackupRun {
                 reasons.add(List.of(file.path().equals(protect) ? "written by this run" : "newest verified archive"));
                 continue;
             }
+            if (beforeDrift.contains(file.path())) {
+                kept.add(file.path());
+                reasons.add(List.of(REASON_BEFORE_DRIFT));
+                continue;
+            }
             if (dryRun) {
                 reporter.info("would remove " + file.fileName() + " (no retention rule keeps it)");
             } else {
@@ -220,6 +327,27 @@ public final class BackupRun {
             removed.add(file.path());
         }
         return new RetentionOutcome(kept, reasons, removed);
+    }
+
+    public static final String REASON_BEFORE_DRIFT = "last archive before a drift";
+
+    /**
+     * The archives retention must keep because of drift: for each archive with a drift, the archive just before it,
+     * until a newer archive without drift exists. Then the data as it was before the drop stays restorable.
+     *
+     * @param archives newest first
+     */
+    static Set<Path> beforeDrift(List<BackupFile> archives, List<RunHistory.Entry> history) {
+        Set<Path> keep = new java.util.HashSet<>();
+        boolean newerWithoutDrift = false;
+        for (int i = 0; i < archives.size(); i++) {
+            boolean drifted = !RunHistory.driftOf(archives.get(i), history).isEmpty();
+            if (drifted && !newerWithoutDrift && i + 1 < archives.size()) {
+                keep.add(archives.get(i + 1).path());
+            }
+            newerWithoutDrift |= !drifted;
+        }
+        return keep;
     }
 
     /**
@@ -384,12 +512,21 @@ public final class BackupRun {
 
     private List<String> notifyOutcome(ProjectConfig project, ExitCode code, String error, Progress progress) {
         NotifySettings notify = project.notifications();
-        NotifySettings.Hook hook = notify == null ? null : code == ExitCode.OK ? notify.onSuccess() : notify.onFailure();
+        NotifySettings.Hook hook = notify == null ? null : switch (code) {
+            case OK -> notify.onSuccess();
+            case DRIFT -> notify.onWarning();
+            default -> notify.onFailure();
+        };
         if (hook == null) {
             return List.of();
         }
         BackupEvent event;
-        if (code == ExitCode.OK) {
+        if (code == ExitCode.DRIFT) {
+            ExportResult export = progress.export;
+            event = BackupEvent.warning(project.name(), export.archive(), "backup of " + project.name() + " written ("
+                    + export.archive().getFileName() + "), but rows dropped sharply since the previous backup: "
+                    + String.join("; ", progress.drift.stream().map(TableDrift::describe).toList()));
+        } else if (code == ExitCode.OK) {
             ExportResult export = progress.export;
             event = BackupEvent.success(project.name(), export.archive(), "backup of " + project.name() + " ok: "
                     + export.archive().getFileName() + (progress.verified ? " (verified)" : "") + ", "

@@ -68,7 +68,8 @@ final class BackupCommand implements Callable<Integer> {
                 BackupRun.Outcome outcome = run.run(project, verify);
                 outcomes.add(outcome);
                 if (outcome.ok()) {
-                    reporter.info("backup of " + project.name() + " ok: " + outcome.archive()
+                    reporter.info("backup of " + project.name() + (outcome.drift().isEmpty() ? " ok: "
+                            : " written, but rows dropped sharply: ") + outcome.archive()
                             + (outcome.verified() ? " (verified)" : "") + " in " + Sizes.seconds(outcome.millis()));
                 } else if (projects.size() > 1) {
                     // With --all each failure is named as it happens; the final line sums them up.
@@ -78,6 +79,14 @@ final class BackupCommand implements Callable<Integer> {
             }
             root.print(spec, json(outcomes), text(outcomes));
             List<BackupRun.Outcome> failed = outcomes.stream().filter(o -> !o.ok()).toList();
+            List<String> drifted = outcomes.stream().filter(o -> !o.drift().isEmpty()).map(BackupRun.Outcome::project)
+                    .toList();
+            if (failed.isEmpty() && !drifted.isEmpty()) {
+                // Not a failure (the archives are written and kept), but not a plain success either: exit 7.
+                reporter.fileOnly("warning", "finished: " + outcomes.size() + " backup(s) written; rows dropped"
+                        + " sharply in " + String.join(", ", drifted));
+                return ExitCode.DRIFT.code();
+            }
             if (failed.isEmpty()) {
                 reporter.fileOnly("info", "finished: " + outcomes.size() + " backup(s) ok");
                 return 0;
@@ -103,7 +112,7 @@ final class BackupCommand implements Callable<Integer> {
 
     static Map<String, Object> json(List<BackupRun.Outcome> outcomes) {
         Map<String, Object> json = new LinkedHashMap<>();
-        boolean ok = outcomes.stream().allMatch(BackupRun.Outcome::ok);
+        boolean ok = outcomes.stream().allMatch(o -> o.exitCode() == ExitCode.OK);
         json.put("ok", ok);
         json.put("projects", outcomes.stream().map(BackupCommand::json).toList());
         return json;
@@ -123,6 +132,13 @@ final class BackupCommand implements Callable<Integer> {
         json.put("kept", o.kept());
         json.put("cleaned_leftovers", o.cleaned());
         json.put("dropped_verify_databases", o.droppedDatabases());
+        json.put("drift", o.drift().stream().map(d -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("table", d.table());
+            row.put("before", d.before());
+            row.put("after", d.after());
+            return row;
+        }).toList());
         json.put("notify_failures", o.notifyFailures());
         json.put("duration_ms", o.millis());
         return json;
@@ -134,7 +150,7 @@ final class BackupCommand implements Callable<Integer> {
             // -q prints nothing on success: cron appends stdout to the .cron file, which is for warnings and errors
             // only; the archive's path is in the --log file.
             if (o.ok() && !root.quiet) {
-                lines.add("ok      " + o.project() + "  " + o.archive() + "  " + Sizes.human(o.sizeBytes())
+                lines.add((o.drift().isEmpty() ? "ok      " : "drift   ") + o.project() + "  " + o.archive() + "  " + Sizes.human(o.sizeBytes())
                         + (o.verified() ? "  verified" : "") + "  kept " + o.kept().size() + ", removed "
                         + o.removed().size());
             }

@@ -6,6 +6,7 @@ import dbtool.backup.BackupFile;
 import dbtool.backup.BackupRun;
 import dbtool.backup.Notifier;
 import dbtool.backup.ProjectLock;
+import dbtool.backup.RunHistory;
 import dbtool.config.ConfigLoader;
 import dbtool.config.ProjectConfig;
 import dbtool.pg.PgToolLocator;
@@ -78,11 +79,19 @@ final class BackupsCommand implements Runnable {
             for (ProjectConfig p : projects(root.config(), project)) {
                 BackupDirectory dir = directory(p);
                 List<BackupFile> archives = dir.archives();
+                List<RunHistory.Entry> history = RunHistory.of(dir).entries();
+                List<Long> rows = archives.stream().map(f -> RunHistory.tablesOf(f, history)
+                        .map(t -> t.values().stream().mapToLong(Long::longValue).sum()).orElse(null)).toList();
                 lines.add(p.name() + " (" + dir.dir() + "): " + archives.size() + " archive(s)");
-                for (BackupFile f : archives) {
-                    lines.add(String.format("  %-40s  %s  %10s  %8s  %s", f.fileName(), f.createdAt(),
-                            Sizes.human(f.sizeBytes()), age(Duration.between(f.createdAt(), now)),
-                            f.verified() ? "verified" : "not verified"));
+                for (int i = 0; i < archives.size(); i++) {
+                    BackupFile f = archives.get(i);
+                    Long total = rows.get(i);
+                    Long previous = i + 1 < archives.size() ? rows.get(i + 1) : null;
+                    boolean drift = !RunHistory.driftOf(f, history).isEmpty();
+                    lines.add(String.format("  %-40s  %s  %10s  %8s  %-12s  %12s rows  %-8s%s", f.fileName(),
+                            f.createdAt(), Sizes.human(f.sizeBytes()), age(Duration.between(f.createdAt(), now)),
+                            f.verified() ? "verified" : "not verified", total == null ? "?" : total,
+                            change(total, previous), drift ? "  DRIFT" : "").stripTrailing());
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("project", p.name());
                     row.put("archive", f.path().toString());
@@ -90,6 +99,9 @@ final class BackupsCommand implements Runnable {
                     row.put("size_bytes", f.sizeBytes());
                     row.put("age_seconds", Math.max(0, Duration.between(f.createdAt(), now).toSeconds()));
                     row.put("verified", f.verified());
+                    row.put("rows", total);
+                    row.put("rows_change", total == null || previous == null ? null : total - previous);
+                    row.put("drift", drift);
                     json.add(row);
                 }
                 int leftovers = dir.leftovers().size();
@@ -160,6 +172,15 @@ final class BackupsCommand implements Runnable {
             root.print(spec, json, String.join(System.lineSeparator(), lines));
             return 0;
         }
+    }
+
+    /** "+120", "-5000", "0", or "" for the oldest archive (nothing before it) and unknown counts. */
+    static String change(Long rows, Long previous) {
+        if (rows == null || previous == null) {
+            return "";
+        }
+        long delta = rows - previous;
+        return delta > 0 ? "+" + delta : Long.toString(delta);
     }
 
     static String age(Duration d) {

@@ -30,10 +30,13 @@ public final class ConfigLoader {
 
     private static final Set<String> ROOT_KEYS = Set.of("defaults", "projects");
     private static final Set<String> PROJECT_KEYS =
-            Set.of("url", "user", "password", "output", "backup", "notify", "migrations", "migrate");
+            Set.of("url", "user", "password", "output", "backup", "notify", "migrations", "migrate", "drift");
     private static final Set<String> BACKUP_KEYS = Set.of(
-            "dir", "keep_last", "keep_daily", "keep_weekly", "keep_monthly", "verify", "verify_url");
-    private static final Set<String> NOTIFY_KEYS = Set.of("on_failure", "on_success");
+            "dir", "keep_last", "keep_daily", "keep_weekly", "keep_monthly", "verify", "verify_url", "metrics_file",
+            "pushgateway");
+    private static final Set<String> NOTIFY_KEYS = Set.of("on_failure", "on_success", "on_warning");
+    private static final Set<String> DRIFT_KEYS = Set.of("max_drop", "min_rows");
+    private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%?");
     private static final Set<String> HOOK_KEYS = Set.of("command", "url", "timeout");
     private static final Set<String> MIGRATE_KEYS =
             Set.of("lock_timeout", "statement_timeout", "lock_retries", "interim_period");
@@ -155,6 +158,11 @@ public final class ConfigLoader {
         checkBlock(source, path + ".notify", notify, NOTIFY_KEYS);
         checkBlock(source, path + ".notify.on_failure", notify.path("on_failure"), HOOK_KEYS);
         checkBlock(source, path + ".notify.on_success", notify.path("on_success"), HOOK_KEYS);
+        checkBlock(source, path + ".notify.on_warning", notify.path("on_warning"), HOOK_KEYS);
+        JsonNode drift = node.path("drift");
+        if (drift.isObject()) {
+            checkKeys(source, path + ".drift", drift, DRIFT_KEYS);
+        }
     }
 
     private static void checkBlock(String source, String path, JsonNode node, Set<String> keys) {
@@ -207,6 +215,7 @@ public final class ConfigLoader {
         String output = text(source, path + ".output", node.path("output"));
         JsonNode backup = node.path("backup");
         String backupDir = text(source, path + ".backup.dir", backup.path("dir"));
+        String metricsFile = text(source, path + ".backup.metrics_file", backup.path("metrics_file"));
         BackupSettings backupSettings = new BackupSettings(
                 Path.of((backupDir == null ? "./backups/{project}" : backupDir).replace("{project}", name)),
                 integer(source, path + ".backup.keep_last", backup.path("keep_last")),
@@ -214,11 +223,15 @@ public final class ConfigLoader {
                 integer(source, path + ".backup.keep_weekly", backup.path("keep_weekly")),
                 integer(source, path + ".backup.keep_monthly", backup.path("keep_monthly")),
                 bool(source, path + ".backup.verify", backup.path("verify")),
-                text(source, path + ".backup.verify_url", backup.path("verify_url")));
+                text(source, path + ".backup.verify_url", backup.path("verify_url")),
+                metricsFile == null ? null : Path.of(metricsFile.replace("{project}", name)),
+                httpUrl(source, path + ".backup.pushgateway", text(source, path + ".backup.pushgateway",
+                        backup.path("pushgateway"))));
         JsonNode notify = node.path("notify");
         NotifySettings notifySettings = new NotifySettings(
                 hook(source, path + ".notify.on_failure", notify.path("on_failure")),
-                hook(source, path + ".notify.on_success", notify.path("on_success")));
+                hook(source, path + ".notify.on_success", notify.path("on_success")),
+                hook(source, path + ".notify.on_warning", notify.path("on_warning")));
         JsonNode migrate = node.path("migrate");
         String migrations = text(source, path + ".migrations", node.path("migrations"));
         MigrateSettings migrateSettings = new MigrateSettings(
@@ -233,7 +246,34 @@ public final class ConfigLoader {
                 text(source, path + ".user", node.path("user")),
                 text(source, path + ".password", node.path("password")),
                 output == null ? null : Path.of(output),
-                backupSettings, notifySettings, migrateSettings);
+                backupSettings, notifySettings, migrateSettings, drift(source, path + ".drift", node.path("drift")));
+    }
+
+    /** {@code drift: off} (or false) disables; a block sets max_drop (percent, "20%" or 20) and min_rows. */
+    private DriftSettings drift(String source, String path, JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return DriftSettings.DEFAULT;
+        }
+        if (!node.isObject()) {
+            if (!bool(source, path, node)) {
+                return DriftSettings.OFF;
+            }
+            return DriftSettings.DEFAULT;
+        }
+        double maxDrop = DriftSettings.DEFAULT.maxDropPercent();
+        String drop = text(source, path + ".max_drop", node.path("max_drop"));
+        if (drop != null) {
+            Matcher m = PERCENT.matcher(drop.strip());
+            double value = m.matches() ? Double.parseDouble(m.group(1)) : -1;
+            if (value <= 0 || value >= 100) {
+                throw DbToolException.usage(source + ": " + path + ".max_drop must be a percentage between 0 and 100"
+                        + " such as 20%, got '" + drop + "'");
+            }
+            maxDrop = value;
+        }
+        long minRows = node.path("min_rows").isMissingNode() ? DriftSettings.DEFAULT.minRows()
+                : integer(source, path + ".min_rows", node.path("min_rows"));
+        return new DriftSettings(true, maxDrop, minRows);
     }
 
     private NotifySettings.Hook hook(String source, String path, JsonNode node) {
@@ -245,15 +285,25 @@ public final class ConfigLoader {
         if (command == null && url == null) {
             return null;
         }
-        URI uri = null;
-        if (url != null) {
-            uri = URI.create(url);
-            if (uri.getScheme() == null || !uri.getScheme().startsWith("http")) {
-                throw DbToolException.usage(source + ": " + path + ".url must be an http(s) URL, got '" + url + "'");
-            }
-        }
+        URI uri = httpUrl(source, path + ".url", url);
         return new NotifySettings.Hook(command, uri,
                 duration(source, path + ".timeout", node.path("timeout"), Duration.ofSeconds(10)));
+    }
+
+    private static URI httpUrl(String source, String path, String url) {
+        if (url == null) {
+            return null;
+        }
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            uri = null;
+        }
+        if (uri == null || uri.getScheme() == null || !uri.getScheme().startsWith("http")) {
+            throw DbToolException.usage(source + ": " + path + " must be an http(s) URL, got '" + url + "'");
+        }
+        return uri;
     }
 
     /**
