@@ -208,4 +208,35 @@ class ConfigLoaderTest {
         assertThat(t).as("expected a failure").isNotNull();
         return t;
     }
+
+    @Test
+    void driftMetricsAndOnWarningAreReadWithDefaultsAndOff() throws IOException {
+        Path file = write("""
+                defaults:
+                  drift: { max_drop: 30%, min_rows: 50 }
+                  backup: { metrics_file: /var/lib/node_exporter/dbtool.prom, pushgateway: 'http://pg:9091' }
+                  notify:
+                    on_warning: { command: 'true' }
+                projects:
+                  a: { url: postgresql://h/a }
+                  b: { url: postgresql://h/b, drift: off }
+                  c: { url: postgresql://h/c, drift: { max_drop: 5 } }
+                """);
+        ConfigLoader.Config config = loader(Map.of()).load(file);
+        assertThat(config.project("a").drift()).isEqualTo(new DriftSettings(true, 30, 50));
+        assertThat(config.project("b").drift().enabled()).isFalse();
+        assertThat(config.project("c").drift()).isEqualTo(new DriftSettings(true, 5, 50));
+        assertThat(config.project("a").backup().metricsFile()).isEqualTo(Path.of("/var/lib/node_exporter/dbtool.prom"));
+        assertThat(config.project("a").backup().pushgateway()).hasToString("http://pg:9091");
+        assertThat(config.project("a").notifications().onWarning().command()).isEqualTo("true");
+
+        Path none = write("projects:\n  a: { url: postgresql://h/a }\n");
+        assertThat(loader(Map.of()).load(none).project("a").drift()).isEqualTo(DriftSettings.DEFAULT);
+        Path bad = write("projects:\n  a: { url: postgresql://h/a, drift: { max_drop: 120% } }\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> loader(Map.of()).load(bad))
+                .satisfies(t -> assertUsage(t, "projects.a.drift.max_drop must be a percentage", "120%"));
+        Path typo = write("projects:\n  a: { url: postgresql://h/a, drift: { max_dorp: 10 } }\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> loader(Map.of()).load(typo))
+                .satisfies(t -> assertUsage(t, "unknown key 'max_dorp' in projects.a.drift"));
+    }
 }
