@@ -10,7 +10,14 @@ import dbtool.backup.RunHistory;
 import dbtool.config.ConfigLoader;
 import dbtool.config.ProjectConfig;
 import dbtool.pg.PgToolLocator;
+import dbtool.report.HealthCollector;
+import dbtool.report.HealthReport;
+import dbtool.report.HtmlReport;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,8 +33,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "backups", sortOptions = false, usageHelpAutoWidth = false,
-        description = "List a project's backup archives, or apply its retention policy now.",
-        subcommands = {BackupsCommand.ListCommand.class, BackupsCommand.PruneCommand.class})
+        description = "List a project's backup archives, apply its retention policy now, or report their health.",
+        subcommands = {BackupsCommand.ListCommand.class, BackupsCommand.PruneCommand.class,
+            BackupsCommand.ReportCommand.class})
 final class BackupsCommand implements Runnable {
 
     @ParentCommand
@@ -38,7 +46,7 @@ final class BackupsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: list or prune");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: list, prune or report");
     }
 
     /** The named project, or every project of the config. */
@@ -181,6 +189,78 @@ final class BackupsCommand implements Runnable {
         }
         long delta = rows - previous;
         return delta > 0 ? "+" + delta : Long.toString(delta);
+    }
+
+    @Command(name = "report", sortOptions = false, usageHelpAutoWidth = false,
+            description = {"Backup health per project: size and total rows over time (verified, unverified, failed and"
+                    + " drift marked), rows of tables that drifted, the retention plan, and warnings (no backup for"
+                    + " more than 26 h, drift, nothing verified for more than 7 days, last run failed).",
+                "--html writes one self-contained page (inline SVG, nothing fetched); --json prints the same data."})
+    static final class ReportCommand implements Callable<Integer> {
+
+        @ParentCommand
+        BackupsCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--html", paramLabel = "FILE", description = "Write the report as an HTML page to FILE.")
+        Path html;
+
+        @Option(names = "--project", paramLabel = "NAME", description = "Only this project.")
+        String project;
+
+        @Option(names = "--all", description = "Every project of the config file (the default).")
+        boolean all;
+
+        @Option(names = "--days", paramLabel = "N", defaultValue = "30",
+                description = "How many days back the charts reach (default: ${DEFAULT-VALUE}).")
+        int days;
+
+        @Override
+        public Integer call() {
+            DbTool root = parent.root;
+            if (project != null && all) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--project and --all are mutually exclusive; give one of them");
+            }
+            if (days < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--days must be 1 or more, got " + days);
+            }
+            HealthReport report = new HealthCollector(Instant.now(), days).collect(projects(root.config(), project));
+            if (html != null) {
+                writeAtomically(html, HtmlReport.render(report));
+            }
+            List<String> lines = new ArrayList<>();
+            for (HealthReport.Project p : report.projects()) {
+                lines.add(p.project() + ": " + (p.warnings().isEmpty() ? "ok" : p.warnings().size() + " warning(s)")
+                        + ", " + p.archives() + " archive(s)");
+                p.warnings().forEach(w -> lines.add("  " + w));
+            }
+            if (html != null) {
+                lines.add(html.toAbsolutePath().normalize().toString());
+            }
+            root.print(spec, report, String.join(System.lineSeparator(), lines));
+            return 0;
+        }
+
+        /** A browser or mail job reading the page must never see half of it. */
+        private static void writeAtomically(Path file, String content) {
+            Path target = file.toAbsolutePath().normalize();
+            Path temp = target.resolveSibling("." + target.getFileName() + ".tmp");
+            try {
+                Files.writeString(temp, content, StandardCharsets.UTF_8);
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // the write already failed; that is the error to report
+                }
+                throw DbToolException.usage("cannot write report " + target + ": " + e.getMessage()
+                        + "; choose another --html file");
+            }
+        }
     }
 
     static String age(Duration d) {

@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
             "3:validation failed (row counts or data checks differ)",
             "4:archive unusable (checksum mismatch, truncated, not a dbtool archive, unsafe entry)",
             "5:another run holds the project's lock",
-            "6:lint found hazards"})
+            "6:lint found hazards",
+            "7:backup written, but rows dropped sharply since the previous backup"})
 public final class DbTool implements Runnable {
 
     @Spec
