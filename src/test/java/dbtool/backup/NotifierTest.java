@@ -182,4 +182,17 @@ class NotifierTest {
     private URI hookUrl() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
     }
+
+    @Test
+    void driftWarningIsSentAsStatusWarningWithExitCodeSeven() throws IOException {
+        BackupEvent drift = BackupEvent.warning("shop", Path.of("/backups/shop-20250421T190000Z.tar.gz"),
+                "rows dropped sharply: public.orders 10000 -> 5000 rows (-50.0%)");
+        assertThat(new String(notifier.body(drift), java.nio.charset.StandardCharsets.UTF_8))
+                .contains("\"status\":\"warning\"", "\"exit_code\":7", "public.orders 10000 -> 5000");
+        Path out = tmp.resolve("env.txt");
+        NotifyResult result = notifier.notify(new NotifyTarget("printf '%s|%s' \"$DBTOOL_STATUS\" \"$DBTOOL_EXIT_CODE\" > '"
+                + out + "'", null), drift);
+        assertThat(result.ok()).as(result.failures().toString()).isTrue();
+        assertThat(Files.readString(out)).isEqualTo("warning|7");
+    }
 }
