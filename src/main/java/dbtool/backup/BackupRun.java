@@ -245,19 +245,26 @@ public final class BackupRun {
         while (self < archives.size() && !archives.get(self).path().equals(export.archive())) {
             self++;
         }
+        List<String> unreadable = new ArrayList<>();
         // Newest first: the ones after this run's archive are older (a future-stamped file is not "previous").
         for (BackupFile previous : archives.subList(Math.min(self + 1, archives.size()), archives.size())) {
             var before = RunHistory.tablesOf(previous, history);
             if (before.isEmpty()) {
-                reporter.warn("cannot read the row counts of " + previous.fileName() + " to check for dropped rows;"
-                        + " trying the backup before it");
+                unreadable.add(previous.fileName());
                 continue;
+            }
+            if (!unreadable.isEmpty()) {
+                reporter.info("cannot read the row counts of " + unreadable.size() + " newer archive(s) (" + unreadable.get(0)
+                        + (unreadable.size() > 1 ? ", ..." : "") + "); checking for dropped rows against " + previous.fileName());
             }
             List<TableDrift> drift = TableDrift.between(before.get(), RunHistory.rowsByTable(export.manifest()),
                     project.drift());
             drift.forEach(d -> reporter.warn("drift in " + project.name() + ": " + d.describe() + " since "
                     + previous.fileName()));
             return drift;
+        }
+        if (!unreadable.isEmpty()) {
+            reporter.info("no earlier archive with readable row counts; dropped rows not checked");
         }
         return List.of();
     }

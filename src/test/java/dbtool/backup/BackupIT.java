@@ -140,7 +140,7 @@ class BackupIT {
         assertThat(prune.json().get(0).get("kept")).isEqualTo(summary.get("kept"));
         assertThat(archiveNames(dir, "shop")).containsExactly(written.get(2), written.get(1));
         assertThat(names(dir)).containsExactlyInAnyOrder(written.get(2), written.get(2) + ".sha256",
-                written.get(1), written.get(1) + ".sha256", "shop.lock");
+                written.get(1), written.get(1) + ".sha256", "shop.lock", "shop.history.jsonl");
 
         Cli list = dbtool("backups", "list", "--project", "shop", "--config", cfg.toString(), "--json");
         assertThat(list.code()).isZero();
