@@ -306,7 +306,7 @@ public final class BackupRun {
                 .map(BackupFile::path).orElse(null);
         List<RunHistory.Entry> history = new ArrayList<>(RunHistory.of(backups).entries());
         history.addAll(pending);
-        Set<Path> beforeDrift = beforeDrift(archives, history);
+        Set<String> beforeDrift = beforeDrift(archives, history);
         List<Path> kept = new ArrayList<>();
         List<List<String>> reasons = new ArrayList<>();
         for (BackupFile file : decision.keep()) {
@@ -320,7 +320,7 @@ public final class BackupRun {
                 reasons.add(List.of(file.path().equals(protect) ? "written by this run" : "newest verified archive"));
                 continue;
             }
-            if (beforeDrift.contains(file.path())) {
+            if (beforeDrift.contains(file.fileName())) {
                 kept.add(file.path());
                 reasons.add(List.of(REASON_BEFORE_DRIFT));
                 continue;
@@ -343,14 +343,15 @@ public final class BackupRun {
      * until a newer archive without drift exists. Then the data as it was before the drop stays restorable.
      *
      * @param archives newest first
+     * @return their file names
      */
-    static Set<Path> beforeDrift(List<BackupFile> archives, List<RunHistory.Entry> history) {
-        Set<Path> keep = new java.util.HashSet<>();
+    static Set<String> beforeDrift(List<BackupFile> archives, List<RunHistory.Entry> history) {
+        Set<String> keep = new java.util.HashSet<>();
         boolean newerWithoutDrift = false;
         for (int i = 0; i < archives.size(); i++) {
             boolean drifted = !RunHistory.driftOf(archives.get(i), history).isEmpty();
             if (drifted && !newerWithoutDrift && i + 1 < archives.size()) {
-                keep.add(archives.get(i + 1).path());
+                keep.add(archives.get(i + 1).fileName());
             }
             newerWithoutDrift |= !drifted;
         }

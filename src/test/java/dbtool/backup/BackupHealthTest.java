@@ -50,7 +50,7 @@ class BackupHealthTest {
         // 03 and 04 drifted (a second drop the night after the first): 02 and 03 are the archives before a drift.
         List<RunHistory.Entry> streak = List.of(entry("20250104T000000Z", true), entry("20250103T000000Z", true));
         assertThat(BackupRun.beforeDrift(newestFirst.subList(1, 5), streak))
-                .containsExactlyInAnyOrder(newestFirst.get(2).path(), newestFirst.get(3).path());
+                .containsExactlyInAnyOrder(newestFirst.get(2).fileName(), newestFirst.get(3).fileName());
         // 05 is a newer backup without drift: nothing is held any more.
         assertThat(BackupRun.beforeDrift(newestFirst, streak)).isEmpty();
         assertThat(BackupRun.beforeDrift(newestFirst.subList(4, 5), List.of(entry("20250101T000000Z", true))))
