@@ -128,8 +128,8 @@ public final class HtmlReport {
             rows.add(new Marker(pt.instant(), pt.rows(), pt.status(), tip + (pt.rows() == null ? "" : ", " + count(pt.rows()) + " rows")));
         }
         html.append("<div class=\"charts\">");
-        chart(html, "Archive size", size, from, now, HtmlReport::bytes);
-        chart(html, "Total rows", rows, from, now, HtmlReport::count);
+        chart(html, "Archive size", size, from, now, HtmlReport::bytes, true);
+        chart(html, "Total rows", rows, from, now, HtmlReport::count, false);
         html.append("</div>\n");
         legend(html);
         if (!p.driftedTables().isEmpty()) {
@@ -138,7 +138,7 @@ public final class HtmlReport {
                 List<Marker> markers = series.points().stream().map(t -> new Marker(t.instant(), t.rows() == null ? 0L : t.rows(),
                         t.status(), MINUTE.format(t.instant()) + " " + t.archive() + ": "
                         + (t.rows() == null ? "table missing" : count(t.rows()) + " rows"))).toList();
-                chart(html, series.table(), markers, from, now, HtmlReport::count);
+                chart(html, series.table(), markers, from, now, HtmlReport::count, false);
             }
             html.append("</div>\n");
         }
@@ -188,9 +188,9 @@ public final class HtmlReport {
     private record Marker(Instant time, Long value, HealthReport.Status status, String tooltip) {}
 
     private static void chart(StringBuilder svg, String title, List<Marker> markers, Instant from, Instant to,
-            LongFunction<String> label) {
+            LongFunction<String> label, boolean binary) {
         long max = markers.stream().filter(m -> m.value() != null).mapToLong(Marker::value).max().orElse(0);
-        long top = niceCeiling(max);
+        long top = binary ? niceBytesCeiling(max) : niceCeiling(max);
         double plotW = WIDTH - LEFT - RIGHT;
         double plotH = HEIGHT - TOP - BOTTOM;
         double span = Math.max(1, Duration.between(from, to).getSeconds());
@@ -273,7 +273,7 @@ public final class HtmlReport {
                 + "</svg>";
     }
 
-    /** 1, 2, 2.5 or 5 times a power of ten, at least {@code max}, so axis labels are round. */
+    /** 1, 2, 4, 5 or 8 times a power of ten, at least {@code max}, so axis labels are round. */
     static long niceCeiling(long max) {
         if (max <= 0) {
             return 4;
@@ -282,12 +282,21 @@ public final class HtmlReport {
         while (power * 10 <= max) {
             power *= 10;
         }
-        for (long step : new long[] {1, 2, 5, 10}) {
+        for (long step : new long[] {1, 2, 4, 5, 8, 10}) {
             if (step * power >= max) {
                 return Math.max(4, step * power);
             }
         }
         return max;
+    }
+
+    /** The same in KiB, MiB, ... so that the size axis reads 40 KiB, not 48.8 KiB. */
+    static long niceBytesCeiling(long max) {
+        long unit = 1;
+        while (unit * 1024 <= max && unit < (1L << 40)) {
+            unit *= 1024;
+        }
+        return niceCeiling((max + unit - 1) / unit) * unit;
     }
 
     private static String fmt(double v) {

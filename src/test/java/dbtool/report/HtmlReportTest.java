@@ -17,6 +17,8 @@ class HtmlReportTest {
         assertThat(HtmlReport.count(25_000)).isEqualTo("25k");
         assertThat(HtmlReport.count(12_500_000)).isEqualTo("12.5M");
         assertThat(HtmlReport.bytes(55_882)).isEqualTo("54.6 KiB");
+        assertThat(HtmlReport.niceBytesCeiling(35_000)).isEqualTo(40 * 1024);
+        assertThat(HtmlReport.niceBytesCeiling(3L << 30)).isEqualTo(4L << 30);
     }
 
     @Test
