@@ -1,6 +1,7 @@
 package dbtool.archive;
 
 import com.github.luben.zstd.ZstdOutputStream;
+import dbtool.crypto.AgeEncryption;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -40,6 +41,9 @@ import org.apache.commons.compress.compressors.gzip.GzipParameters;
  *       SHA256SUMS last. The archive's own SHA-256 (for the sidecar) is computed while it is written.
  * </ol>
  *
+ * <p>With encryption, that whole byte stream goes through age on its way into the archive file (the
+ * sidecar is of the encrypted file); the body file is plaintext like pg_dump's files it is packed from.
+ *
  * <p>Tar entries are written with a 512-byte block size: every entry ends on a record boundary and
  * nothing stays buffered between the pieces, so the pieces join into one valid tar. Memory stays flat.
  */
@@ -50,16 +54,24 @@ public final class ArchiveWriter {
 
     private final Compression compression;
     private final int workers;
+    private final AgeEncryption encryption;
 
     /**
      * @param compression outer codec. For gzip the dump files are already compressed by pg_dump's
      *     parallel workers, so the outer gzip only stores them: a second deflate pass would double the
      *     CPU for a few percent of size.
      * @param workers zstd compression threads for the body
+     * @param encryption the recipients the archive file is encrypted to, or null for plaintext
      */
-    public ArchiveWriter(Compression compression, int workers) {
+    public ArchiveWriter(Compression compression, int workers, AgeEncryption encryption) {
         this.compression = compression;
         this.workers = workers;
+        this.encryption = encryption;
+    }
+
+    /** A plaintext archive. */
+    public ArchiveWriter(Compression compression, int workers) {
+        this(compression, workers, null);
     }
 
     /** What was written: the archive's own SHA-256 (for the sidecar) and its size. */
@@ -85,7 +97,7 @@ public final class ArchiveWriter {
                 StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
             CountingOutputStream counted = new CountingOutputStream(
                     new DigestOutputStream(Channels.newOutputStream(channel), archiveDigest));
-            BufferedOutputStream out = new BufferedOutputStream(counted, BUFFER);
+            BufferedOutputStream out = new BufferedOutputStream(encryption == null ? counted : encryption.encrypt(counted), BUFFER);
 
             byte[] manifestBytes = ManifestJson.write(manifest);
             Map<String, String> sums = new LinkedHashMap<>();
@@ -110,7 +122,7 @@ public final class ArchiveWriter {
             putBytes(tailTar, ArchiveLayout.CHECKSUMS, new Checksums(sums).toBytes(new ArrayList<>(sums.keySet())), mtime);
             tailTar.finish(); // tar's end-of-archive blocks
             tail.close();
-            out.flush();
+            out.close(); // age's last chunk; closing counted only flushes, the channel stays open
             channel.force(true);
             return new Written(Sha256.hex(archiveDigest), counted.count);
         }

@@ -11,7 +11,8 @@ public record ProjectConfig(
         Path output,
         BackupSettings backup,
         NotifySettings notifications,
-        MigrateSettings migrate) {
+        MigrateSettings migrate,
+        EncryptionSettings encryption) {
 
     /** The connection with the config's user and password laid over what the URL says. */
     public ConnectionSettings connection() {
