@@ -23,8 +23,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "export", sortOptions = false, usageHelpAutoWidth = false,
-        description = {"Export a database to <project>-<UTC time>.tar.gz (.tar.gz.age when encryption is configured)",
-            "plus a .sha256 sidecar.",
+        description = {"Export a database to <project>-<UTC time>.tar.gz plus a .sha256 sidecar.",
+            "With encryption.recipients configured: .tar.gz.age, age-encrypted while it is written.",
             "The archive's path is the last line on stdout."})
 final class ExportCommand implements Callable<Integer> {
 

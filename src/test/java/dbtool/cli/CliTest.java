@@ -22,7 +22,7 @@ class CliTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "export", "import", "inspect", "verify", "backup", "backups", "schedule", "migrate",
-        "compare", "lint"})
+        "compare", "lint", "keygen"})
     void helpMatchesGoldenFile(String command) throws IOException {
         CliRun run = command.isEmpty() ? CliRun.of("--help") : CliRun.of(command, "--help");
         assertThat(run.exitCode()).isZero();
