@@ -20,8 +20,26 @@ final class IdentityOption {
      * as before, without looking at the config.
      */
     Decryptor decryptor(Supplier<EncryptionSettings> settings, Reporter reporter) {
-        return (encrypted, archiveName) -> AgeIdentity.resolve(identity,
-                identity == null ? settings.get().identityFile() : null, System::getenv, reporter::warn)
-                .decrypt(encrypted, archiveName);
+        return new Lazy(() -> AgeIdentity.resolve(identity, identity == null ? settings.get().identityFile() : null,
+                System::getenv, reporter::warn));
+    }
+
+    /** Resolved once: a command that opens the archive twice (manifest, then all of it) reads the key once. */
+    private static final class Lazy implements Decryptor {
+        private final Supplier<Decryptor> resolve;
+        private Decryptor resolved;
+
+        Lazy(Supplier<Decryptor> resolve) {
+            this.resolve = resolve;
+        }
+
+        @Override
+        public synchronized java.io.InputStream decrypt(java.io.InputStream encrypted, String archiveName)
+                throws java.io.IOException {
+            if (resolved == null) {
+                resolved = resolve.get();
+            }
+            return resolved.decrypt(encrypted, archiveName);
+        }
     }
 }
