@@ -2,6 +2,7 @@ package dbtool.archive;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dbtool.crypto.AgeEncryption;
+import dbtool.crypto.ScratchCipher;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -42,7 +43,8 @@ import org.apache.commons.compress.compressors.gzip.GzipParameters;
  * </ol>
  *
  * <p>With encryption, that whole byte stream goes through age on its way into the archive file (the
- * sidecar is of the encrypted file); the body file is plaintext like pg_dump's files it is packed from.
+ * sidecar is of the encrypted file), and the body file is kept encrypted under a key that lives only in
+ * memory ({@link ScratchCipher}), so the packed data is never on disk in plaintext.
  *
  * <p>Tar entries are written with a 512-byte block size: every entry ends on a record boundary and
  * nothing stays buffered between the pieces, so the pieces join into one valid tar. Memory stays flat.
@@ -109,7 +111,8 @@ public final class ArchiveWriter {
             putBytes(headTar, ArchiveLayout.MANIFEST, manifestBytes, mtime);
             head.close(); // the member's trailer; the tar itself is not finished here
 
-            try (InputStream in = Files.newInputStream(body.file)) {
+            try (InputStream in = body.scratch == null ? Files.newInputStream(body.file)
+                    : body.scratch.decrypt(Files.newInputStream(body.file))) {
                 byte[] buffer = new byte[BUFFER];
                 int n;
                 while ((n = in.read(buffer)) > 0) {
@@ -137,6 +140,8 @@ public final class ArchiveWriter {
         private final Path file;
         private final Instant mtime;
         private final FileChannel channel;
+        /** Only for an encrypted archive: the body's bytes on disk are encrypted under a key in memory. */
+        private final ScratchCipher scratch;
         private final OutputStream compressed;
         private final TarArchiveOutputStream tar;
         private final Map<String, String> sums = new LinkedHashMap<>();
@@ -150,9 +155,12 @@ public final class ArchiveWriter {
             this.mtime = mtime;
             this.channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            this.scratch = encryption == null ? null : new ScratchCipher();
             boolean ok = false;
             try {
-                this.compressed = compress(new NonClosing(new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER)), true);
+                OutputStream onDisk = Channels.newOutputStream(channel);
+                this.compressed = compress(new NonClosing(new BufferedOutputStream(
+                        scratch == null ? onDisk : scratch.encrypt(onDisk), BUFFER)), true);
                 this.tar = tar(compressed);
                 ok = true;
             } finally {
