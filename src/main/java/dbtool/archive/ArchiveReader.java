@@ -2,6 +2,8 @@ package dbtool.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dbtool.DbToolException;
+import dbtool.crypto.AgeEncryption;
+import dbtool.crypto.Decryptor;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -28,6 +30,9 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * Reads an archive in one pass and trusts nothing in it: the sidecar, every SHA256SUMS line and the
  * manifest's file sizes are checked, and only plain files with plain names under dump/ are written,
  * never links, devices, absolute paths or "..". Everything is checked before any database is touched.
+ *
+ * <p>An age-encrypted archive is decrypted as it is read, below the decompressor; the sidecar is checked
+ * against the encrypted bytes, and age authenticates every chunk, to the very last one.
  */
 public final class ArchiveReader {
 
@@ -43,8 +48,13 @@ public final class ArchiveReader {
 
     /** Reads only the first entry: enough for inspect, which must stay fast on 100 GB archives. */
     public static Manifest readManifest(Path archive) {
+        return readManifest(archive, Decryptor.NONE);
+    }
+
+    /** {@link #readManifest(Path)}, decrypting with {@code decryptor} when the archive is encrypted. */
+    public static Manifest readManifest(Path archive, Decryptor decryptor) {
         String name = archive.getFileName().toString();
-        try (InputStream raw = open(archive); TarArchiveInputStream tar = tar(raw)) {
+        try (InputStream raw = open(archive, decryptor); TarArchiveInputStream tar = tar(raw)) {
             TarArchiveEntry first = firstEntry(tar, name);
             if (first == null || !first.getName().equals(ArchiveLayout.MANIFEST)) {
                 throw DbToolException.archive(name + " is not a dbtool archive (it does not start with manifest.json)");
@@ -60,6 +70,11 @@ public final class ArchiveReader {
      * be an empty directory). Throws {@link DbToolException} with exit 4 on any doubt.
      */
     public static Result read(Path archive, Path extractTo, LongConsumer bytesRead) {
+        return read(archive, extractTo, bytesRead, Decryptor.NONE);
+    }
+
+    /** {@link #read(Path, Path, LongConsumer)}, decrypting with {@code decryptor} when the archive is encrypted. */
+    public static Result read(Path archive, Path extractTo, LongConsumer bytesRead, Decryptor decryptor) {
         String name = archive.getFileName().toString();
         String expectedSidecar = readSidecar(archive);
         MessageDigest fileDigest = Sha256.newDigest();
@@ -70,7 +85,9 @@ public final class ArchiveReader {
         long archiveBytes;
         try (InputStream file = Files.newInputStream(archive);
                 CountingInputStream counted = new CountingInputStream(new DigestInputStream(file, fileDigest), bytesRead);
-                InputStream decompressed = decompress(new BufferedInputStream(counted, BUFFER));
+                BufferedInputStream stored = new BufferedInputStream(counted, BUFFER);
+                InputStream plain = decrypt(stored, decryptor, name);
+                InputStream decompressed = decompress(plain == stored ? stored : new BufferedInputStream(plain, BUFFER));
                 ReadAheadInputStream ahead = new ReadAheadInputStream(decompressed, BUFFER);
                 TarArchiveInputStream tar = new TarArchiveInputStream(ahead, BUFFER)) {
             byte[] buffer = new byte[BUFFER];
@@ -124,6 +141,9 @@ public final class ArchiveReader {
             }
             // Hash whatever follows the tar's end marker too: the sidecar covers the whole file.
             ahead.stop(); // the raw stream is ours again
+            if (plain != stored) {
+                plain.transferTo(OutputStream.nullOutputStream()); // age authenticates its last chunk at the end
+            }
             counted.drain(buffer);
             archiveBytes = counted.count;
         } catch (NoSuchFileException e) {
@@ -272,9 +292,16 @@ public final class ArchiveReader {
         }
     }
 
-    private static InputStream open(Path archive) throws IOException {
+    private static InputStream open(Path archive, Decryptor decryptor) throws IOException {
         try {
-            return decompress(new BufferedInputStream(Files.newInputStream(archive), BUFFER));
+            BufferedInputStream stored = new BufferedInputStream(Files.newInputStream(archive), BUFFER);
+            try {
+                InputStream plain = decrypt(stored, decryptor, archive.getFileName().toString());
+                return decompress(plain == stored ? stored : new BufferedInputStream(plain, BUFFER));
+            } catch (IOException | RuntimeException e) {
+                stored.close();
+                throw e;
+            }
         } catch (NoSuchFileException e) {
             throw DbToolException.usage("archive " + archive + " does not exist");
         }
@@ -282,6 +309,16 @@ public final class ArchiveReader {
 
     private static TarArchiveInputStream tar(InputStream in) {
         return new TarArchiveInputStream(in, BUFFER);
+    }
+
+    /** {@code in} itself when it is not an age file, else the decrypted stream. */
+    private static InputStream decrypt(BufferedInputStream in, Decryptor decryptor, String name) throws IOException {
+        int length = AgeEncryption.headerLength();
+        in.mark(length);
+        byte[] head = new byte[length];
+        int n = in.readNBytes(head, 0, length);
+        in.reset();
+        return AgeEncryption.isEncrypted(head, n) ? decryptor.decrypt(in, name) : in;
     }
 
     private static InputStream decompress(BufferedInputStream in) throws IOException {

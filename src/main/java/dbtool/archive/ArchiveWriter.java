@@ -1,6 +1,8 @@
 package dbtool.archive;
 
 import com.github.luben.zstd.ZstdOutputStream;
+import dbtool.crypto.AgeEncryption;
+import dbtool.crypto.ScratchCipher;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -40,6 +42,10 @@ import org.apache.commons.compress.compressors.gzip.GzipParameters;
  *       SHA256SUMS last. The archive's own SHA-256 (for the sidecar) is computed while it is written.
  * </ol>
  *
+ * <p>With encryption, that whole byte stream goes through age on its way into the archive file (the
+ * sidecar is of the encrypted file), and the body file is kept encrypted under a key that lives only in
+ * memory ({@link ScratchCipher}), so the packed data is never on disk in plaintext.
+ *
  * <p>Tar entries are written with a 512-byte block size: every entry ends on a record boundary and
  * nothing stays buffered between the pieces, so the pieces join into one valid tar. Memory stays flat.
  */
@@ -50,16 +56,24 @@ public final class ArchiveWriter {
 
     private final Compression compression;
     private final int workers;
+    private final AgeEncryption encryption;
 
     /**
      * @param compression outer codec. For gzip the dump files are already compressed by pg_dump's
      *     parallel workers, so the outer gzip only stores them: a second deflate pass would double the
      *     CPU for a few percent of size.
      * @param workers zstd compression threads for the body
+     * @param encryption the recipients the archive file is encrypted to, or null for plaintext
      */
-    public ArchiveWriter(Compression compression, int workers) {
+    public ArchiveWriter(Compression compression, int workers, AgeEncryption encryption) {
         this.compression = compression;
         this.workers = workers;
+        this.encryption = encryption;
+    }
+
+    /** A plaintext archive. */
+    public ArchiveWriter(Compression compression, int workers) {
+        this(compression, workers, null);
     }
 
     /** What was written: the archive's own SHA-256 (for the sidecar) and its size. */
@@ -85,7 +99,7 @@ public final class ArchiveWriter {
                 StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
             CountingOutputStream counted = new CountingOutputStream(
                     new DigestOutputStream(Channels.newOutputStream(channel), archiveDigest));
-            BufferedOutputStream out = new BufferedOutputStream(counted, BUFFER);
+            BufferedOutputStream out = new BufferedOutputStream(encryption == null ? counted : encryption.encrypt(counted), BUFFER);
 
             byte[] manifestBytes = ManifestJson.write(manifest);
             Map<String, String> sums = new LinkedHashMap<>();
@@ -97,7 +111,8 @@ public final class ArchiveWriter {
             putBytes(headTar, ArchiveLayout.MANIFEST, manifestBytes, mtime);
             head.close(); // the member's trailer; the tar itself is not finished here
 
-            try (InputStream in = Files.newInputStream(body.file)) {
+            try (InputStream in = body.scratch == null ? Files.newInputStream(body.file)
+                    : body.scratch.decrypt(Files.newInputStream(body.file))) {
                 byte[] buffer = new byte[BUFFER];
                 int n;
                 while ((n = in.read(buffer)) > 0) {
@@ -110,7 +125,7 @@ public final class ArchiveWriter {
             putBytes(tailTar, ArchiveLayout.CHECKSUMS, new Checksums(sums).toBytes(new ArrayList<>(sums.keySet())), mtime);
             tailTar.finish(); // tar's end-of-archive blocks
             tail.close();
-            out.flush();
+            out.close(); // age's last chunk; closing counted only flushes, the channel stays open
             channel.force(true);
             return new Written(Sha256.hex(archiveDigest), counted.count);
         }
@@ -125,6 +140,8 @@ public final class ArchiveWriter {
         private final Path file;
         private final Instant mtime;
         private final FileChannel channel;
+        /** Only for an encrypted archive: the body's bytes on disk are encrypted under a key in memory. */
+        private final ScratchCipher scratch;
         private final OutputStream compressed;
         private final TarArchiveOutputStream tar;
         private final Map<String, String> sums = new LinkedHashMap<>();
@@ -138,9 +155,12 @@ public final class ArchiveWriter {
             this.mtime = mtime;
             this.channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            this.scratch = encryption == null ? null : new ScratchCipher();
             boolean ok = false;
             try {
-                this.compressed = compress(new NonClosing(new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER)), true);
+                OutputStream onDisk = Channels.newOutputStream(channel);
+                this.compressed = compress(new NonClosing(new BufferedOutputStream(
+                        scratch == null ? onDisk : scratch.encrypt(onDisk), BUFFER)), true);
                 this.tar = tar(compressed);
                 ok = true;
             } finally {

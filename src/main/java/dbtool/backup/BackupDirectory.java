@@ -44,13 +44,14 @@ import java.util.stream.Stream;
 public final class BackupDirectory {
     public static final String SIDECAR_SUFFIX = ".sha256";
     public static final String VERIFIED_SUFFIX = ".verified";
-    /** Archive extensions, one per codec. */
-    public static final Set<String> EXTENSIONS = Set.of("tar.gz", "tar.zst", "tar");
+    /** Archive extensions, one per codec, each also age-encrypted. */
+    public static final Set<String> EXTENSIONS =
+            Set.of("tar.gz", "tar.zst", "tar", "tar.gz.age", "tar.zst.age", "tar.age");
 
     // STRICT + 'uuuu' so that 20250230T... is rejected instead of silently becoming March 2nd.
     private static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withResolverStyle(ResolverStyle.STRICT);
-    private static final String EXT_REGEX = "(?:tar\\.gz|tar\\.zst|tar)";
+    private static final String EXT_REGEX = "(?:tar\\.gz|tar\\.zst|tar)(?:\\.age)?";
     private static final String PROJECT_REGEX = "[A-Za-z0-9][A-Za-z0-9._-]*";
 
     /** Newest first; equal stamps (two codecs in one second) are ordered by name so the order is stable. */

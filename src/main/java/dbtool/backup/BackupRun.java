@@ -3,12 +3,16 @@ package dbtool.backup;
 import dbtool.DbToolException;
 import dbtool.ExitCode;
 import dbtool.Reporter;
+import dbtool.archive.ArchiveReader;
 import dbtool.archive.Compression;
 import dbtool.archive.Sha256;
 import dbtool.config.BackupSettings;
 import dbtool.config.ConnectionSettings;
 import dbtool.config.NotifySettings;
 import dbtool.config.ProjectConfig;
+import dbtool.crypto.AgeEncryption;
+import dbtool.crypto.AgeIdentity;
+import dbtool.crypto.Decryptor;
 import dbtool.pg.Connections;
 import dbtool.pg.PgToolLocator;
 import dbtool.transfer.ExportOptions;
@@ -58,14 +62,25 @@ public final class BackupRun {
     private final String toolVersion;
     private final Notifier notifier;
     private final String configSource;
+    private final Path identity;
 
-    /** @param configSource the config file, named in messages whose fix is to change it */
-    public BackupRun(PgToolLocator tools, Reporter reporter, String toolVersion, Notifier notifier, String configSource) {
+    /**
+     * @param configSource the config file, named in messages whose fix is to change it
+     * @param identity {@code --identity FILE} for verifying encrypted archives, or null for the config's
+     *     {@code encryption.identity_file} or {@code $DBTOOL_AGE_IDENTITY_FILE}
+     */
+    public BackupRun(PgToolLocator tools, Reporter reporter, String toolVersion, Notifier notifier, String configSource,
+            Path identity) {
         this.tools = tools;
         this.reporter = reporter;
         this.toolVersion = toolVersion;
         this.notifier = notifier;
         this.configSource = configSource;
+        this.identity = identity;
+    }
+
+    public BackupRun(PgToolLocator tools, Reporter reporter, String toolVersion, Notifier notifier, String configSource) {
+        this(tools, reporter, toolVersion, notifier, configSource, null);
     }
 
     /**
@@ -156,12 +171,21 @@ public final class BackupRun {
             long started) {
         Path dir = settings.dir().toAbsolutePath().normalize();
         BackupDirectory backups = new BackupDirectory(dir, project.name());
+        AgeEncryption encryption = project.encryption().encryption();
+        Decryptor decryptor = AgeIdentity.resolve(identity, project.encryption().identityFile(), System::getenv,
+                reporter::warn);
+        if (verify && encryption != null && decryptor == Decryptor.NONE) {
+            // Found out before the export, not after an hour of pg_dump.
+            throw DbToolException.usage("backup --verify of " + project.name() + " restores its encrypted archive and"
+                    + " needs the private key: give --identity FILE, encryption.identity_file in " + configSource
+                    + " or $" + AgeIdentity.ENVIRONMENT_VARIABLE + ", or verify on the machine that holds the key");
+        }
         backups.create(configSource);
         try (ProjectLock lock = ProjectLock.acquire(dir, project.name())) {
             ExitCode code = ExitCode.RUNTIME;
             String error = null;
             try {
-                backUp(project, settings, verify, progress, backups, lock);
+                backUp(project, settings, verify, progress, backups, lock, encryption, decryptor);
                 code = progress.drift.isEmpty() ? ExitCode.OK : ExitCode.DRIFT;
             } catch (DbToolException e) {
                 code = e.exitCode();
@@ -193,7 +217,7 @@ public final class BackupRun {
     }
 
     private void backUp(ProjectConfig project, BackupSettings settings, boolean verify, Progress progress,
-            BackupDirectory backups, ProjectLock lock) {
+            BackupDirectory backups, ProjectLock lock, AgeEncryption encryption, Decryptor decryptor) {
         Path dir = backups.dir();
         RetentionPolicy policy = policy(settings);
         lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup that died ("
@@ -207,15 +231,18 @@ public final class BackupRun {
 
         reporter.info("backing up project " + project.name() + " from " + project.connection().describe()
                 + " into " + dir);
+        if (encryption != null) {
+            reporter.info("encrypting to " + encryption.recipientCount() + " age recipient(s)");
+        }
         ExportOptions options = new ExportOptions(project.name(), project.connection(), dir,
-                Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of());
+                Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of(), encryption);
         ExportResult export = new Exporter(tools, reporter, toolVersion).export(options);
         progress.export = export;
         reporter.info("wrote " + export.archive().getFileName() + " (" + export.sizeBytes() + " bytes, "
                 + export.manifest().tables().size() + " tables, " + export.manifest().totalRows() + " rows)");
 
         if (verify) {
-            verifyArchive(project, settings, export);
+            verifyArchive(project, settings, export, decryptor);
             writeVerifiedMarker(export);
             progress.verified = true;
         }
@@ -362,7 +389,9 @@ public final class BackupRun {
      * Restores the archive into a throwaway database and compares row counts with the manifest. The database gets a
      * random name no one else uses, and is dropped however the restore ends.
      */
-    private void verifyArchive(ProjectConfig project, BackupSettings settings, ExportResult export) {
+    private void verifyArchive(ProjectConfig project, BackupSettings settings, ExportResult export, Decryptor decryptor) {
+        // A key that does not fit is a config error (exit 2), not an archive that failed to restore.
+        ArchiveReader.readManifest(export.archive(), decryptor);
         ConnectionSettings server = verifyServer(project, settings);
         String name = throwawayName(project.name());
         ConnectionSettings target = server.withDatabase(name);
@@ -373,7 +402,7 @@ public final class BackupRun {
         Runtime.getRuntime().addShutdownHook(dropOnShutdown);
         try {
             ImportOptions options = new ImportOptions(export.archive(), project.name(), target,
-                    Runtime.getRuntime().availableProcessors(), false, false, verifyWorkDir(export.archive()));
+                    Runtime.getRuntime().availableProcessors(), false, false, verifyWorkDir(export.archive()), decryptor);
             ImportResult result = new Importer(tools, reporter).importArchive(options);
             RowCountCheck.Outcome check = result.check();
             if (!check.passed()) {

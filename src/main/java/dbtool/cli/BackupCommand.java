@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -50,6 +51,9 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--log", paramLabel = "FILE", description = "Also append the timestamped log lines to FILE.")
     Path log;
 
+    @Mixin
+    IdentityOption identity;
+
     @Override
     public Integer call() {
         ConfigLoader.Config config = root.config();
@@ -63,7 +67,7 @@ final class BackupCommand implements Callable<Integer> {
             reporter.fileOnly("info", "dbtool " + DbTool.version() + " backup of " + String.join(", ",
                     projects.stream().map(ProjectConfig::name).toList()) + " (config " + config.source() + ")");
             BackupRun run = new BackupRun(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), new Notifier(),
-                    config.source());
+                    config.source(), identity.identity);
             for (ProjectConfig project : projects) {
                 BackupRun.Outcome outcome = run.run(project, verify);
                 outcomes.add(outcome);

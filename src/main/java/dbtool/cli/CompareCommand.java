@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -45,6 +46,9 @@ final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--checksum", description = "Also compare each table's content (order-independent hash of every row).")
     boolean checksum;
+
+    @Mixin
+    IdentityOption identity;
 
     @Override
     public Integer call() {
@@ -77,7 +81,8 @@ final class CompareCommand implements Callable<Integer> {
             } else if (arg.equals("--url") || arg.startsWith("--url=")) {
                 sides.add(new DatabaseSide(ConnectionSettings.parse(urlValues.next())));
             } else if (arg.equals("--archive") || arg.startsWith("--archive=")) {
-                sides.add(ManifestSide.ofArchive(archive));
+                sides.add(ManifestSide.ofArchive(archive,
+                        identity.decryptor(config::defaultEncryption, root.reporter(spec))));
             }
         }
         if (sides.size() != 2) {

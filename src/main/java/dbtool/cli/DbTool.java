@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         description = "Moves PostgreSQL databases safely: verified archives, checked imports, backups and migrations.",
         subcommands = {ExportCommand.class, ImportCommand.class, InspectCommand.class, VerifyCommand.class,
                 BackupCommand.class, BackupsCommand.class, ScheduleCommand.class,
-                MigrateCommand.class, CompareCommand.class, LintCommand.class,
+                MigrateCommand.class, CompareCommand.class, LintCommand.class, KeygenCommand.class,
                 CommandLine.HelpCommand.class},
         usageHelpAutoWidth = false,
         exitCodeListHeading = "%nExit codes:%n",

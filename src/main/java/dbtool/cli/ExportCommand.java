@@ -2,6 +2,8 @@ package dbtool.cli;
 
 import dbtool.archive.Compression;
 import dbtool.config.ConfigLoader;
+import dbtool.config.EncryptionSettings;
+import dbtool.crypto.AgeEncryption;
 import dbtool.config.ProjectConfig;
 import dbtool.pg.PgToolLocator;
 import dbtool.transfer.ExportOptions;
@@ -22,6 +24,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "export", sortOptions = false, usageHelpAutoWidth = false,
         description = {"Export a database to <project>-<UTC time>.tar.gz plus a .sha256 sidecar.",
+            "With encryption.recipients configured: .tar.gz.age, age-encrypted while it is written.",
             "The archive's path is the last line on stdout."})
 final class ExportCommand implements Callable<Integer> {
 
@@ -51,17 +54,29 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--exclude-table", paramLabel = "PATTERN", description = "Skip tables matching (repeatable; pg_dump pattern).")
     List<String> excludeTables = new ArrayList<>();
 
+    @Option(names = "--no-encrypt", description = "Write a plaintext archive even when encryption.recipients are configured.")
+    boolean noEncrypt;
+
     @Override
     public Integer call() {
         ConfigLoader.Config config = root.config();
         ProjectConfig project = target.projectConfig(config);
         Path out = output != null ? output
                 : project != null && project.output() != null ? project.output() : Path.of("dumps");
+        CliReporter reporter = root.reporter(spec);
+        EncryptionSettings encryption = project != null ? project.encryption() : config.defaultEncryption();
+        AgeEncryption recipients = null;
+        if (encryption.encrypts() && noEncrypt) {
+            reporter.warn("--no-encrypt: writing a plaintext archive although " + config.source()
+                    + " configures encryption recipients");
+        } else if (encryption.encrypts()) {
+            recipients = encryption.encryption();
+        }
         ExportOptions options = new ExportOptions(target.project, target.connection(config), out,
                 Jobs.resolve(jobs),
-                Compression.fromCliName(compress), schemas, excludeTables);
-        CliReporter reporter = root.reporter(spec);
-        reporter.info("exporting " + options.source().describe());
+                Compression.fromCliName(compress), schemas, excludeTables, recipients);
+        reporter.info("exporting " + options.source().describe()
+                + (recipients == null ? "" : ", encrypted to " + recipients.recipientCount() + " age recipient(s)"));
         ExportResult result = new Exporter(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version()).export(options);
         root.print(spec, json(result), text(result));
         return 0;
@@ -73,6 +88,7 @@ final class ExportCommand implements Callable<Integer> {
         json.put("sidecar", result.sidecar().toString());
         json.put("sha256", result.sha256());
         json.put("size_bytes", result.sizeBytes());
+        json.put("encrypted", result.archive().getFileName().toString().endsWith(AgeEncryption.SUFFIX));
         json.put("tables", result.manifest().tables().size());
         json.put("rows", result.manifest().totalRows());
         json.put("duration_ms", result.millis());

@@ -35,7 +35,7 @@ final class ImportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "ARCHIVE", description = "A dbtool archive (.tar.gz, .tar.zst or .tar).")
+    @Parameters(index = "0", paramLabel = "ARCHIVE", description = "A dbtool archive (.tar.gz, .tar.zst or .tar; .age when encrypted).")
     Path archive;
 
     @Mixin
@@ -53,6 +53,9 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--keep-owners", description = "Restore owners and privileges (the source's roles must exist).")
     boolean keepOwners;
 
+    @Mixin
+    IdentityOption identity;
+
     @Override
     public Integer call() {
         if (clean && !yes) {
@@ -62,10 +65,13 @@ final class ImportCommand implements Callable<Integer> {
             throw DbToolException.usage("archive " + archive + " does not exist or is not a file");
         }
         ConfigLoader.Config config = root.config();
-        ConnectionSettings connection = resolveTarget(config);
         CliReporter reporter = root.reporter(spec);
+        // The target project's key, else the defaults': the archive's own project is inside the encryption.
+        dbtool.crypto.Decryptor decryptor = identity.decryptor(() -> target.project != null
+                ? config.project(target.project).encryption() : config.defaultEncryption(), reporter);
+        ConnectionSettings connection = resolveTarget(config, decryptor);
         ImportOptions options = new ImportOptions(archive, target.project, connection,
-                Jobs.resolve(jobs), clean, keepOwners, workDir());
+                Jobs.resolve(jobs), clean, keepOwners, workDir(), decryptor);
         ImportResult result = new Importer(PgToolLocator.fromSystemEnvironment(), reporter).importArchive(options);
         RowCountCheck.Outcome check = result.check();
         for (RowCountCheck.Mismatch m : check.mismatches()) {
@@ -80,11 +86,11 @@ final class ImportCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ConnectionSettings resolveTarget(ConfigLoader.Config config) {
+    private ConnectionSettings resolveTarget(ConfigLoader.Config config, dbtool.crypto.Decryptor decryptor) {
         if (target.given()) {
             return target.connection(config);
         }
-        Manifest manifest = ArchiveReader.readManifest(archive);
+        Manifest manifest = ArchiveReader.readManifest(archive, decryptor);
         if (manifest.project() != null && config.projects().containsKey(manifest.project())) {
             target.project = manifest.project();
             return config.project(manifest.project()).connection();

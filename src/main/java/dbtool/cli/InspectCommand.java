@@ -5,6 +5,7 @@ import dbtool.archive.Manifest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -23,9 +24,13 @@ final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ARCHIVE")
     Path archive;
 
+    @Mixin
+    IdentityOption identity;
+
     @Override
     public Integer call() {
-        Manifest m = ArchiveReader.readManifest(archive);
+        Manifest m = ArchiveReader.readManifest(archive,
+                identity.decryptor(() -> root.config().defaultEncryption(), root.reporter(spec)));
         root.print(spec, m, text(m));
         return 0;
     }

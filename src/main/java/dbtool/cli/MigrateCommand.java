@@ -73,7 +73,8 @@ final class MigrateCommand implements Callable<Integer> {
         Path backupDir = projectConfig.backup().dir();
         Migrator migrator = new Migrator(reporter, () -> new Exporter(PgToolLocator.fromSystemEnvironment(), reporter,
                 DbTool.version()).export(new ExportOptions(project, connection, backupDir,
-                        Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of())).archive());
+                        Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of(),
+                        projectConfig.encryption().encryption())).archive());
         MigrateOptions options = new MigrateOptions(connection, dir != null ? dir : projectConfig.migrate().dir(),
                 targetVersion, dryRun, contract, force, !noSnapshot, projectConfig.migrate());
         if (dryRun) {

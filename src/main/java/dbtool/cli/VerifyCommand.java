@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -26,12 +27,16 @@ final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ARCHIVE")
     Path archive;
 
+    @Mixin
+    IdentityOption identity;
+
     @Override
     public Integer call() {
         if (!Files.isRegularFile(archive)) {
             throw DbToolException.usage("archive " + archive + " does not exist or is not a file");
         }
-        ArchiveReader.Result result = ArchiveReader.read(archive, null, n -> { });
+        ArchiveReader.Result result = ArchiveReader.read(archive, null, n -> { },
+                identity.decryptor(() -> root.config().defaultEncryption(), root.reporter(spec)));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("archive", archive.toString());
         json.put("ok", true);

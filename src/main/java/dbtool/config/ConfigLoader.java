@@ -30,7 +30,8 @@ public final class ConfigLoader {
 
     private static final Set<String> ROOT_KEYS = Set.of("defaults", "projects");
     private static final Set<String> PROJECT_KEYS =
-            Set.of("url", "user", "password", "output", "backup", "notify", "migrations", "migrate", "drift");
+            Set.of("url", "user", "password", "output", "backup", "notify", "migrations", "migrate", "drift",
+                    "encryption");
     private static final Set<String> BACKUP_KEYS = Set.of(
             "dir", "keep_last", "keep_daily", "keep_weekly", "keep_monthly", "verify", "verify_url", "metrics_file",
             "pushgateway");
@@ -38,6 +39,7 @@ public final class ConfigLoader {
     private static final Set<String> DRIFT_KEYS = Set.of("max_drop", "min_rows");
     private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%?");
     private static final Set<String> HOOK_KEYS = Set.of("command", "url", "timeout");
+    private static final Set<String> ENCRYPTION_KEYS = Set.of("recipients", "recipients_file", "identity_file");
     private static final Set<String> MIGRATE_KEYS =
             Set.of("lock_timeout", "statement_timeout", "lock_retries", "interim_period");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
@@ -119,14 +121,16 @@ public final class ConfigLoader {
 
     Config parse(String source, JsonNode root) {
         if (root == null || root.isMissingNode() || root.isNull()) {
-            return new Config(source, Map.of());
+            return new Config(source, Map.of(), EncryptionSettings.NONE);
         }
         requireObject(source, "", root);
         checkKeys(source, "", root, ROOT_KEYS);
         JsonNode defaults = root.path("defaults");
+        EncryptionSettings defaultEncryption = EncryptionSettings.NONE;
         if (!defaults.isMissingNode()) {
             requireObject(source, "defaults", defaults);
             checkProjectKeys(source, "defaults", defaults);
+            defaultEncryption = encryption(source, "defaults.encryption", defaults.path("encryption"));
         }
         Map<String, ProjectConfig> projects = new LinkedHashMap<>();
         JsonNode projectsNode = root.path("projects");
@@ -147,13 +151,14 @@ public final class ConfigLoader {
                 projects.put(entry.getKey(), project(source, path, entry.getKey(), merged));
             }
         }
-        return new Config(source, projects);
+        return new Config(source, projects, defaultEncryption);
     }
 
     private void checkProjectKeys(String source, String path, JsonNode node) {
         checkKeys(source, path, node, PROJECT_KEYS);
         checkBlock(source, path + ".backup", node.path("backup"), BACKUP_KEYS);
         checkBlock(source, path + ".migrate", node.path("migrate"), MIGRATE_KEYS);
+        checkBlock(source, path + ".encryption", node.path("encryption"), ENCRYPTION_KEYS);
         JsonNode notify = node.path("notify");
         checkBlock(source, path + ".notify", notify, NOTIFY_KEYS);
         checkBlock(source, path + ".notify.on_failure", notify.path("on_failure"), HOOK_KEYS);
@@ -246,7 +251,8 @@ public final class ConfigLoader {
                 text(source, path + ".user", node.path("user")),
                 text(source, path + ".password", node.path("password")),
                 output == null ? null : Path.of(output),
-                backupSettings, notifySettings, migrateSettings, drift(source, path + ".drift", node.path("drift")));
+                backupSettings, notifySettings, migrateSettings, drift(source, path + ".drift", node.path("drift")),
+                encryption(source, path + ".encryption", node.path("encryption")));
     }
 
     /** {@code drift: off} (or false) disables; a block sets max_drop (percent, "20%" or 20) and min_rows. */
@@ -274,6 +280,41 @@ public final class ConfigLoader {
         long minRows = node.path("min_rows").isMissingNode() ? DriftSettings.DEFAULT.minRows()
                 : integer(source, path + ".min_rows", node.path("min_rows"));
         return new DriftSettings(true, maxDrop, minRows);
+    }
+
+    /** Recipients are public keys: checked here, so a typo names the config file before any export starts. */
+    private EncryptionSettings encryption(String source, String path, JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return EncryptionSettings.NONE;
+        }
+        List<String> recipients = new java.util.ArrayList<>();
+        JsonNode list = node.path("recipients");
+        if (list.isArray()) {
+            for (int i = 0; i < list.size(); i++) {
+                String key = text(source, path + ".recipients[" + i + "]", list.get(i));
+                if (key != null && !key.isBlank()) {
+                    recipients.add(key.strip());
+                }
+            }
+        } else {
+            String key = text(source, path + ".recipients", list);
+            if (key != null && !key.isBlank()) {
+                recipients.add(key.strip());
+            }
+        }
+        String recipientsFile = text(source, path + ".recipients_file", node.path("recipients_file"));
+        String identityFile = text(source, path + ".identity_file", node.path("identity_file"));
+        try {
+            if (!recipients.isEmpty()) {
+                dbtool.crypto.AgeEncryption.toRecipients(recipients);
+            }
+        } catch (IllegalArgumentException e) {
+            throw DbToolException.usage(source + ": " + path + ": " + e.getMessage()
+                    + "; `dbtool keygen FILE` or `age-keygen` prints a valid one");
+        }
+        return new EncryptionSettings(recipients,
+                recipientsFile == null || recipientsFile.isBlank() ? null : Path.of(recipientsFile),
+                identityFile == null || identityFile.isBlank() ? null : Path.of(identityFile), source);
     }
 
     private NotifySettings.Hook hook(String source, String path, JsonNode node) {
@@ -393,9 +434,14 @@ public final class ConfigLoader {
     }
 
     /** All projects of one file. */
-    public record Config(String source, Map<String, ProjectConfig> projects) {
+    /** @param defaultEncryption {@code defaults.encryption}, for archives read or written without a project */
+    public record Config(String source, Map<String, ProjectConfig> projects, EncryptionSettings defaultEncryption) {
 
         public static final String NO_FILE = "(no config file)";
+
+        public Config(String source, Map<String, ProjectConfig> projects) {
+            this(source, projects, EncryptionSettings.NONE);
+        }
 
         public static Config none() {
             return new Config(NO_FILE, Map.of());

@@ -12,7 +12,8 @@ public record ProjectConfig(
         BackupSettings backup,
         NotifySettings notifications,
         MigrateSettings migrate,
-        DriftSettings drift) {
+        DriftSettings drift,
+        EncryptionSettings encryption) {
 
     /** The connection with the config's user and password laid over what the URL says. */
     public ConnectionSettings connection() {

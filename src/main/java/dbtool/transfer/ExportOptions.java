@@ -2,6 +2,7 @@ package dbtool.transfer;
 
 import dbtool.archive.Compression;
 import dbtool.config.ConnectionSettings;
+import dbtool.crypto.AgeEncryption;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -10,6 +11,7 @@ import java.util.List;
  *
  * @param project the project name recorded in the manifest, or null for a bare --url
  * @param output a directory (the archive gets a timestamped name) or a file path
+ * @param encryption the age recipients the archive is encrypted to, or null for a plaintext archive
  */
 public record ExportOptions(
         String project,
@@ -18,7 +20,19 @@ public record ExportOptions(
         int jobs,
         Compression compression,
         List<String> schemas,
-        List<String> excludeTables) {
+        List<String> excludeTables,
+        AgeEncryption encryption) {
+
+    /** A plaintext archive. */
+    public ExportOptions(String project, ConnectionSettings source, Path output, int jobs, Compression compression,
+            List<String> schemas, List<String> excludeTables) {
+        this(project, source, output, jobs, compression, schemas, excludeTables, null);
+    }
+
+    /** The archive's file name ending: {@code .tar.gz}, or {@code .tar.gz.age} when encrypted. */
+    public String extension() {
+        return compression.extension() + (encryption == null ? "" : AgeEncryption.SUFFIX);
+    }
 
     /** The name archives of this export start with. */
     public String archivePrefix() {

@@ -84,7 +84,7 @@ public final class Exporter {
             CompletableFuture<Map<String, Long>> counting = CompletableFuture.supplyAsync(
                     () -> countAll(snapshotConnection, relations));
             // Pack while pg_dump writes: each table file joins the archive body as soon as pg_dump closed it.
-            ArchiveWriter writer = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()));
+            ArchiveWriter writer = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()), options.encryption());
             Path bodyFile = work.track(target.dir().resolve("." + target.name() + ".body"));
             Path partial = work.track(target.dir().resolve("." + target.name() + ".partial"));
             ArchiveWriter.Written written;
@@ -142,7 +142,7 @@ public final class Exporter {
     private record Target(Path dir, String name, Instant createdAt, Path workDir) {}
 
     private static final java.util.regex.Pattern ARCHIVE_LIKE =
-            java.util.regex.Pattern.compile(".*\\.(tar\\.gz|tgz|tar\\.zst|tzst|tar|gz|zst|zip)$");
+            java.util.regex.Pattern.compile(".*\\.(tar\\.gz|tgz|tar\\.zst|tzst|tar|gz|zst|zip|age)$");
 
     /**
      * Picks the archive's name and claims it by creating its work directory: creating a directory is
@@ -151,13 +151,15 @@ public final class Exporter {
      */
     private Target prepareTarget(ExportOptions options, WorkFiles work) throws IOException {
         Path output = options.output().toAbsolutePath().normalize();
-        String extension = options.compression().extension();
+        String extension = options.extension();
         String fileName = output.getFileName() == null ? "" : output.getFileName().toString();
         boolean isFile = !Files.isDirectory(output) && fileName.endsWith(extension);
         if (!isFile && !Files.isDirectory(output) && ARCHIVE_LIKE.matcher(fileName).matches()) {
-            throw DbToolException.usage("--output " + fileName + " does not match --compress "
-                    + options.compression().cliName() + ", which writes " + extension + " files; name it *" + extension
-                    + " or give a directory");
+            String writes = options.encryption() == null ? "--compress " + options.compression().cliName()
+                    : "--compress " + options.compression().cliName() + ", encrypted to the configured recipients";
+            throw DbToolException.usage("--output " + fileName + " does not match " + writes + ", which writes "
+                    + extension + " files; name it *" + extension + " or give a directory"
+                    + (options.encryption() == null ? "" : " (or add --no-encrypt)"));
         }
         if (!isFile && Files.exists(output) && !Files.isDirectory(output)) {
             throw DbToolException.usage(output + " exists and is not a directory; give a directory or a new *" + extension

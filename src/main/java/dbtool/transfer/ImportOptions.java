@@ -1,6 +1,7 @@
 package dbtool.transfer;
 
 import dbtool.config.ConnectionSettings;
+import dbtool.crypto.Decryptor;
 import java.nio.file.Path;
 
 /**
@@ -9,6 +10,15 @@ import java.nio.file.Path;
  * @param clean drop the archive's objects in the target first (pg_restore --clean --if-exists); the CLI
  *     only sets this with --clean --yes
  * @param workDir where the archive is unpacked (a fresh subdirectory is made and removed)
+ * @param decryptor reads an encrypted (age) archive
  */
 public record ImportOptions(
-        Path archive, String project, ConnectionSettings target, int jobs, boolean clean, boolean keepOwners, Path workDir) {}
+        Path archive, String project, ConnectionSettings target, int jobs, boolean clean, boolean keepOwners, Path workDir,
+        Decryptor decryptor) {
+
+    /** Plaintext archives only: an encrypted one is refused, saying how to give its key. */
+    public ImportOptions(Path archive, String project, ConnectionSettings target, int jobs, boolean clean,
+            boolean keepOwners, Path workDir) {
+        this(archive, project, target, jobs, clean, keepOwners, workDir, Decryptor.NONE);
+    }
+}

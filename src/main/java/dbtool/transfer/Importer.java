@@ -55,7 +55,7 @@ public final class Importer {
         ConnectionSettings target = options.target();
         String archiveName = options.archive().getFileName().toString();
         try (WorkFiles work = new WorkFiles()) {
-            Manifest head = ArchiveReader.readManifest(options.archive());
+            Manifest head = ArchiveReader.readManifest(options.archive(), options.decryptor());
             PgTool pgRestore = tools.forServer("pg_restore", majorOf(head.pgDumpVersion()));
             Path workDir = work.track(createWorkDir(options.workDir(), archiveName));
             requireSpace(workDir, head);
@@ -65,7 +65,7 @@ public final class Importer {
             reporter.progressStart("checking and unpacking", Files.size(options.archive()), "B");
             ArchiveReader.Result read;
             try {
-                read = ArchiveReader.read(options.archive(), workDir, reporter::progressStep);
+                read = ArchiveReader.read(options.archive(), workDir, reporter::progressStep, options.decryptor());
             } catch (DbToolException e) {
                 preflight.cancel(true);
                 throw e;

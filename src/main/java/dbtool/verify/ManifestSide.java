@@ -14,7 +14,12 @@ public record ManifestSide(String label, Manifest manifest) implements Compariso
 
     /** Reads only the manifest (the archive's first entry), not the whole archive. */
     public static ManifestSide ofArchive(Path archive) {
-        return new ManifestSide(archive.toString(), ArchiveReader.readManifest(archive));
+        return ofArchive(archive, dbtool.crypto.Decryptor.NONE);
+    }
+
+    /** An encrypted archive's manifest, decrypted with {@code decryptor}. */
+    public static ManifestSide ofArchive(Path archive, dbtool.crypto.Decryptor decryptor) {
+        return new ManifestSide(archive.toString(), ArchiveReader.readManifest(archive, decryptor));
     }
 
     @Override

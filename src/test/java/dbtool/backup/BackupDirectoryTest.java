@@ -196,4 +196,24 @@ class BackupDirectoryTest {
         assertThatThrownBy(() -> new BackupDirectory(dir, "../x")).hasMessageContaining("project name");
         assertThatThrownBy(() -> new BackupDirectory(dir, ".hidden")).hasMessageContaining("project name");
     }
+
+    @Test
+    void encryptedArchivesCountLikeOthers() throws IOException {
+        complete("shop-20250101T000000Z.tar.gz.age");
+        complete("shop-20250201T000000Z.tar.zst.age");
+        file("shop-20250201T000000Z.tar.zst.age.verified");
+        complete("shop-20250301T000000Z.tar.age");
+        file("shop-20250401T000000Z.tar.gz.age");                  // no sidecar: interrupted
+        file(".shop-20250501T000000Z.tar.gz.age.partial");
+        complete("shop-20250601T000000Z.tar.gz.gpg");              // not an extension we write
+        BackupDirectory shop = new BackupDirectory(dir, "shop");
+
+        assertThat(shop.archives()).extracting(BackupFile::fileName).containsExactly(
+                "shop-20250301T000000Z.tar.age", "shop-20250201T000000Z.tar.zst.age", "shop-20250101T000000Z.tar.gz.age");
+        assertThat(shop.archives()).extracting(BackupFile::verified).containsExactly(false, true, false);
+        assertThat(names(shop.leftovers())).containsExactly(".shop-20250501T000000Z.tar.gz.age.partial",
+                "shop-20250401T000000Z.tar.gz.age");
+        assertThat(shop.archiveName(Instant.parse("2025-04-21T19:00:00Z"), "tar.gz.age"))
+                .isEqualTo("shop-20250421T190000Z.tar.gz.age");
+    }
 }

@@ -22,7 +22,7 @@ class CliTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "export", "import", "inspect", "verify", "backup", "backups", "schedule", "migrate",
-        "compare", "lint", "backups report"})
+        "compare", "lint", "backups report", "keygen"})
     void helpMatchesGoldenFile(String command) throws IOException {
         CliRun run = command.isEmpty() ? CliRun.of("--help") : CliRun.of((command + " --help").split(" "));
         assertThat(run.exitCode()).isZero();

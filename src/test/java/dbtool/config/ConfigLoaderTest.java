@@ -239,4 +239,60 @@ class ConfigLoaderTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> loader(Map.of()).load(typo))
                 .satisfies(t -> assertUsage(t, "unknown key 'max_dorp' in projects.a.drift"));
     }
+
+    private static final String PUBLIC_KEY = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+    @Test
+    void encryptionDefaultsApplyToProjectsAndToArchivesWithoutAProject() throws IOException {
+        Path recipients = Files.writeString(dir.resolve("recipients.txt"), "# ops\n" + PUBLIC_KEY + "\n\n");
+        Path file = write("""
+                defaults:
+                  encryption:
+                    recipients:
+                      - %s
+                    identity_file: ${DBTOOL_AGE_IDENTITY_FILE}
+                projects:
+                  app:
+                    url: postgresql://localhost/app
+                  other:
+                    url: postgresql://localhost/other
+                    encryption:
+                      recipients_file: %s
+                """.formatted(PUBLIC_KEY, recipients));
+        ConfigLoader.Config config = loader(Map.of("DBTOOL_AGE_IDENTITY_FILE", "/keys/age.txt")).load(file);
+        EncryptionSettings app = config.project("app").encryption();
+        assertThat(app.recipients()).containsExactly(PUBLIC_KEY);
+        assertThat(app.identityFile()).isEqualTo(Path.of("/keys/age.txt"));
+        assertThat(app.encryption().recipientCount()).isEqualTo(1);
+        // merged key by key: the file's recipient comes on top of the defaults' list
+        assertThat(config.project("other").encryption().encryption().recipientCount()).isEqualTo(2);
+        assertThat(config.defaultEncryption().identityFile()).isEqualTo(Path.of("/keys/age.txt"));
+
+        ConfigLoader.Config unset = loader(Map.of()).load(file);
+        assertThat(unset.project("app").encryption().identityFile()).isNull();
+    }
+
+    @Test
+    void aBadRecipientIsAConfigErrorThatDoesNotEchoTheKey() throws IOException {
+        String mangled = PUBLIC_KEY.substring(0, 40) + "x" + PUBLIC_KEY.substring(41);
+        Path file = write("""
+                projects:
+                  app:
+                    url: postgresql://localhost/app
+                    encryption:
+                      recipients: [%s]
+                """.formatted(mangled));
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> loader(Map.of()).load(file));
+        assertUsage(t, file.toString(), "projects.app.encryption", "recipient 1", "not a valid age X25519 public key");
+        assertThat(t.getMessage()).doesNotContain(mangled.substring(10, 30));
+
+        Path typo = write("""
+                projects:
+                  app:
+                    url: postgresql://localhost/app
+                    encryption: { recipient: %s }
+                """.formatted(PUBLIC_KEY));
+        assertUsage(org.assertj.core.api.Assertions.catchThrowable(() -> loader(Map.of()).load(typo)),
+                "unknown key 'recipient'", "projects.app.encryption");
+    }
 }
