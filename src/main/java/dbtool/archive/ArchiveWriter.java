@@ -175,7 +175,16 @@ public final class ArchiveWriter {
         }
 
         /** Appends {@code source} as {@code entryName} and returns its entry; progress gets the bytes copied. */
-        public synchronized Manifest.FileEntry add(Path source, String entryName, LongConsumer bytesCopied) throws IOException {
+        public Manifest.FileEntry add(Path source, String entryName, LongConsumer bytesCopied) throws IOException {
+            return add(source, entryName, bytesCopied, OutputStream.nullOutputStream());
+        }
+
+        /**
+         * Like {@link #add(Path, String, LongConsumer)}, and every byte copied is also written to {@code alsoTo}
+         * (which is not closed): whoever needs to look at a file's content sees it without reading it twice.
+         */
+        public synchronized Manifest.FileEntry add(Path source, String entryName, LongConsumer bytesCopied,
+                OutputStream alsoTo) throws IOException {
             if (finished) {
                 throw new IllegalStateException("body already finished");
             }
@@ -199,6 +208,7 @@ public final class ArchiveWriter {
                         throw new IOException(source + " grew while it was archived; was it written by another process?");
                     }
                     digest.update(buffer, 0, n);
+                    alsoTo.write(buffer, 0, n);
                     tar.write(buffer, 0, n);
                     copied += n;
                     bytesCopied.accept(n);

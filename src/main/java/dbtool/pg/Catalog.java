@@ -13,8 +13,8 @@ public final class Catalog {
 
     private Catalog() {}
 
-    /** A relation that holds rows, as the catalogs describe it. */
-    public record Relation(String schema, String name, String kind, boolean populated, long sizeBytes) {
+    /** A relation that holds rows, as the catalogs describe it; {@code owner} is its owner's role name. */
+    public record Relation(String schema, String name, String kind, boolean populated, long sizeBytes, String owner) {
 
         public String qualifiedName() {
             return schema + "." + name;
@@ -22,7 +22,8 @@ public final class Catalog {
     }
 
     private static final String RELATIONS = """
-            select n.nspname, c.relname, c.relkind::text, c.relispopulated, pg_total_relation_size(c.oid)
+            select n.nspname, c.relname, c.relkind::text, c.relispopulated, pg_total_relation_size(c.oid),
+                   pg_get_userbyid(c.relowner)
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where c.relkind in ('r', 'p', 'm')
               and c.relpersistence <> 't'
@@ -43,7 +44,8 @@ public final class Catalog {
                     case "m" -> Manifest.Table.MATERIALIZED_VIEW;
                     default -> Manifest.Table.TABLE;
                 };
-                result.add(new Relation(rs.getString(1), rs.getString(2), kind, rs.getBoolean(4), rs.getLong(5)));
+                result.add(new Relation(rs.getString(1), rs.getString(2), kind, rs.getBoolean(4), rs.getLong(5),
+                        rs.getString(6)));
             }
         }
         return result;

@@ -32,6 +32,11 @@ public record TocListing(List<Entry> entries) {
         public boolean names(String schema, String name) {
             return rest.startsWith(schema + " " + name + " ");
         }
+
+        /** What {@link #rest} is for the entry of this relation: its schema, name and owner. */
+        public static String restOf(String schema, String name, String owner) {
+            return schema + " " + name + " " + owner + " ";
+        }
     }
 
     public static TocListing read(PgTool pgRestore, Path dumpDir, ConnectionSettings connection) {

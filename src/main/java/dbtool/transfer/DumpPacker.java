@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.LongConsumer;
@@ -26,6 +28,8 @@ final class DumpPacker implements AutoCloseable {
 
     private static final Pattern FINISHED = Pattern.compile("finished item (\\d+) TABLE DATA ");
     private static final String[] DATA_SUFFIXES = {".dat", ".dat.gz"};
+    /** A table's data: {@code <dumpId>.dat}, {@code .dat.gz} with -Z1 (large objects are blob_<oid>.dat). */
+    private static final Pattern TABLE_DATA_FILE = Pattern.compile("(\\d+)\\.dat(\\.gz)?");
     private static final String END = "";
 
     private final ArchiveWriter.Body body;
@@ -33,6 +37,7 @@ final class DumpPacker implements AutoCloseable {
     private final BlockingQueue<String> finished = new LinkedBlockingQueue<>();
     private final Thread thread;
     private final LongConsumer packedWhileDumping;
+    private final Map<String, Long> rowsByDumpId = new ConcurrentHashMap<>();
     private volatile Throwable failure;
 
     /** @param packedWhileDumping told the bytes of each buffer packed by the background thread (progress) */
@@ -84,9 +89,34 @@ final class DumpPacker implements AutoCloseable {
         if (!ArchiveLayout.isDumpFile(entry)) {
             throw new IOException("pg_dump wrote a file with an unexpected name: " + file.getFileName());
         }
-        body.add(file, entry, progress);
+        String name = file.getFileName().toString();
+        Matcher data = TABLE_DATA_FILE.matcher(name);
+        if (data.matches()) {
+            CopyDataRows rows = new CopyDataRows();
+            if (data.group(2) == null) {
+                body.add(file, entry, progress, rows);
+                rows.rows().ifPresent(n -> rowsByDumpId.put(data.group(1), n));
+            } else {
+                try (GunzippingOutputStream gunzip = new GunzippingOutputStream(rows)) {
+                    body.add(file, entry, progress, gunzip);
+                    if (gunzip.complete()) {
+                        rows.rows().ifPresent(n -> rowsByDumpId.put(data.group(1), n));
+                    }
+                }
+            }
+        } else {
+            body.add(file, entry, progress);
+        }
         // Packed and hashed: the copy in the work directory is no longer needed.
         Files.delete(file);
+    }
+
+    /**
+     * Rows of each table data file packed so far, by dump id, counted from the file's own lines (see
+     * {@link CopyDataRows}); a file that did not end like COPY data has no entry here.
+     */
+    Map<String, Long> rowsByDumpId() {
+        return Map.copyOf(rowsByDumpId);
     }
 
     /** Waits until every file reported so far is packed; rethrows what went wrong in the packer. */

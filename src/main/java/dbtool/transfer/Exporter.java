@@ -80,9 +80,12 @@ public final class Exporter {
             List<Catalog.Relation> relations = Catalog.relations(snapshotConnection);
             List<Manifest.Extension> extensions = Catalog.extensions(snapshotConnection);
 
-            // Count while pg_dump reads: same snapshot, so the same rows, and the scans overlap.
+            // Tables are counted from the data pg_dump writes (see CopyDataRows), not by a second scan.
+            // Populated materialized views have no data file (pg_restore refreshes them); they are counted
+            // in the same snapshot while pg_dump reads, so the scans overlap.
             CompletableFuture<Map<String, Long>> counting = CompletableFuture.supplyAsync(
-                    () -> countAll(snapshotConnection, relations));
+                    () -> countInSnapshot(snapshotConnection, relations.stream()
+                            .filter(r -> r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) && r.populated()).toList()));
             // Pack while pg_dump writes: each table file joins the archive body as soon as pg_dump closed it.
             ArchiveWriter writer = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()), options.encryption());
             Path bodyFile = work.track(target.dir().resolve("." + target.name() + ".body"));
@@ -93,9 +96,8 @@ public final class Exporter {
                     DumpPacker packer = new DumpPacker(body, dumpDir, packedBytes(reporter))) {
                 runPgDump(pgDump, options, snapshot, dumpDir, relations, packer::onPgDumpLine);
                 packer.awaitReported();
-                Map<String, Long> counts = join(counting);
-                List<Manifest.Table> tables = tablesInDump(relations, counts, TocListing.read(pgRestore, dumpDir, source));
-                snapshotConnection.commit();
+                Map<String, Long> counts = new HashMap<>(join(counting));
+                TocListing toc = TocListing.read(pgRestore, dumpDir, source);
 
                 // Usually only toc.dat is left by now; a bar is worth showing for a -j1 dump's files.
                 boolean showPacking = packer.remainingBytes() >= (8L << 20);
@@ -109,6 +111,9 @@ public final class Exporter {
                         reporter.progressEnd();
                     }
                 }
+                counts.putAll(tableRows(relations, toc, packer.rowsByDumpId(), snapshotConnection));
+                List<Manifest.Table> tables = tablesInDump(relations, counts, toc);
+                snapshotConnection.commit();
                 body.finish();
                 manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, toolVersion,
                         target.createdAt().toString(), options.project(),
@@ -212,17 +217,54 @@ public final class Exporter {
         }
     }
 
-    private Map<String, Long> countAll(Connection connection, List<Catalog.Relation> relations) {
+    private static Map<String, Long> countInSnapshot(Connection connection, List<Catalog.Relation> relations) {
         Map<String, Long> counts = new HashMap<>();
         try {
             for (Catalog.Relation r : relations) {
-                if (r.kind().equals(Manifest.Table.PARTITIONED) || (r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) && !r.populated())) {
-                    continue;
-                }
                 counts.put(r.qualifiedName(), Catalog.countRows(connection, r.schema(), r.name()));
             }
         } catch (SQLException e) {
             throw new DbToolException(ExitCode.RUNTIME, "counting rows failed: " + e.getMessage(), e);
+        }
+        return counts;
+    }
+
+    /**
+     * The rows of every table whose data is in the dump. A table's count comes from its data file when
+     * exactly one TABLE DATA entry of the TOC names it (schema, name and owner) and the file was whole
+     * COPY data; any other table is counted with count(*) in the snapshot, which is still open.
+     */
+    private Map<String, Long> tableRows(List<Catalog.Relation> relations, TocListing toc, Map<String, Long> rowsByDumpId,
+            Connection snapshotConnection) {
+        Map<String, List<TocListing.Entry>> dataByRest = new HashMap<>();
+        for (TocListing.Entry e : toc.entries()) {
+            if (e.description().equals(TocListing.TABLE_DATA)) {
+                dataByRest.computeIfAbsent(e.rest(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        Map<String, Long> relationsByRest = new HashMap<>();
+        for (Catalog.Relation r : relations) {
+            relationsByRest.merge(TocListing.Entry.restOf(r.schema(), r.name(), r.owner()), 1L, Long::sum);
+        }
+        Map<String, Long> counts = new HashMap<>();
+        List<Catalog.Relation> toScan = new ArrayList<>();
+        for (Catalog.Relation r : relations) {
+            if (!r.kind().equals(Manifest.Table.TABLE)) {
+                continue;
+            }
+            String rest = TocListing.Entry.restOf(r.schema(), r.name(), r.owner());
+            List<TocListing.Entry> data = dataByRest.getOrDefault(rest, List.of());
+            Long rows = data.size() == 1 && relationsByRest.get(rest) == 1 ? rowsByDumpId.get(data.get(0).dumpId()) : null;
+            if (rows != null) {
+                counts.put(r.qualifiedName(), rows);
+            } else if (toc.has(r.schema(), r.name(), TocListing.TABLE_DATA)) {
+                toScan.add(r);
+            }
+        }
+        if (!toScan.isEmpty()) {
+            reporter.detail("counting " + toScan.size() + " table(s) in the snapshot: their rows could not be read"
+                    + " from the dump's data files");
+            counts.putAll(countInSnapshot(snapshotConnection, toScan));
         }
         return counts;
     }
