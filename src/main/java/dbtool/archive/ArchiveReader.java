@@ -103,7 +103,7 @@ public final class ArchiveReader {
                     manifest = ManifestJson.read(json, name);
                     expectedSizes = new HashMap<>();
                     for (Manifest.FileEntry f : manifest.files()) {
-                        if (!ArchiveLayout.isDumpFile(f.path())) {
+                        if (!ArchiveLayout.isDataFile(f.path())) {
                             throw DbToolException.archive(name + ": manifest lists an unsafe path '" + f.path() + "'; refusing the archive");
                         }
                         expectedSizes.put(f.path(), f.size());
@@ -128,7 +128,7 @@ public final class ArchiveReader {
                     continue;
                 }
                 requirePlainFile(entry, name);
-                if (!ArchiveLayout.isDumpFile(entryName) || !expectedSizes.containsKey(entryName)) {
+                if (!ArchiveLayout.isDataFile(entryName) || !expectedSizes.containsKey(entryName)) {
                     throw DbToolException.archive(name + ": unexpected entry '" + entryName
                             + "' (not listed in the manifest); refusing the archive");
                 }
@@ -199,11 +199,20 @@ public final class ArchiveReader {
             if (extractTo != null) {
                 Path base = extractTo.toAbsolutePath().normalize();
                 Path dest = base.resolve(entryName).normalize();
-                if (!dest.startsWith(base) || !dest.getParent().equals(base.resolve(ArchiveLayout.DUMP_DIR))) {
+                boolean globals = entryName.equals(ArchiveLayout.GLOBALS);
+                if (!dest.startsWith(base) || !dest.getParent().equals(globals ? base : base.resolve(ArchiveLayout.DUMP_DIR))) {
                     throw DbToolException.archive(archiveName + ": entry '" + entryName + "' points outside the work directory");
                 }
-                out = Files.newOutputStream(dest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS);
+                if (globals) {
+                    // Role definitions (password hashes with --role-passwords): readable by the owner only.
+                    Files.createFile(dest, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                    out = Files.newOutputStream(dest, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE,
+                            LinkOption.NOFOLLOW_LINKS);
+                } else {
+                    out = Files.newOutputStream(dest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                            LinkOption.NOFOLLOW_LINKS);
+                }
             }
             long remaining = size;
             int n;

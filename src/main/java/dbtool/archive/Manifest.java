@@ -24,10 +24,84 @@ public record Manifest(
         @JsonProperty("row_counts") String rowCounts,
         @JsonProperty("tables") List<Table> tables,
         @JsonProperty("extensions") List<Extension> extensions,
-        @JsonProperty("files") List<FileEntry> files) {
+        @JsonProperty("files") List<FileEntry> files,
+        @JsonProperty("database") Database database,
+        @JsonProperty("partial") Partial partial,
+        @JsonProperty("globals") Globals globals) {
 
     public static final String FORMAT = "dbtool-archive";
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * The newest format this dbtool reads and writes. Version 1 archives (no database properties, no
+     * partial-export record, no globals.sql) still import; version 2 adds only optional fields, and an
+     * archive is written as version 2 only when it holds a file outside dump/ (globals.sql), which a
+     * version 1 reader would refuse as unexpected rather than restore without it.
+     */
+    public static final int FORMAT_VERSION = 2;
+    public static final int FIRST_FORMAT_VERSION = 1;
+
+    /** An archive as dbtool 1 wrote it: no database properties, nothing partial, no globals. */
+    public Manifest(String format, int formatVersion, String toolVersion, String createdAt, String project,
+            Source source, String serverVersion, String pgDumpVersion, String dumpFormat, String compression,
+            String dumpCompression, String rowCounts, List<Table> tables, List<Extension> extensions,
+            List<FileEntry> files) {
+        this(format, formatVersion, toolVersion, createdAt, project, source, serverVersion, pgDumpVersion, dumpFormat,
+                compression, dumpCompression, rowCounts, tables, extensions, files, null, null, null);
+    }
+
+    /**
+     * What belongs to the database itself and pg_dump without --create leaves out: its settings
+     * ({@code ALTER DATABASE ... SET}), its comment, settings of roles in it
+     * ({@code ALTER ROLE ... IN DATABASE ... SET}) and, when the source changed the defaults, its
+     * privileges. Settings are {@code name=value} exactly as pg_db_role_setting stores them.
+     *
+     * @param grants null when the database has the default privileges; otherwise every grant, PUBLIC's
+     *     included (an empty list means PUBLIC may not even connect)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Database(
+            @JsonProperty("owner") String owner,
+            @JsonProperty("comment") String comment,
+            @JsonProperty("settings") List<String> settings,
+            @JsonProperty("role_settings") List<RoleSettings> roleSettings,
+            @JsonProperty("grants") List<Grant> grants) {
+
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public boolean isEmpty() {
+            return comment == null && settings.isEmpty() && roleSettings.isEmpty() && grants == null;
+        }
+    }
+
+    public record RoleSettings(@JsonProperty("role") String role, @JsonProperty("settings") List<String> settings) {}
+
+    /** {@code privilege} is CONNECT, CREATE or TEMPORARY; {@code grantee} is a role name or PUBLIC. */
+    public record Grant(
+            @JsonProperty("grantee") String grantee,
+            @JsonProperty("privilege") String privilege,
+            @JsonProperty("grantable") boolean grantable) {
+
+        public static final String PUBLIC = "PUBLIC";
+    }
+
+    /** What an export left out; null for a whole-database export. */
+    public record Partial(
+            @JsonProperty("schemas") List<String> schemas,
+            @JsonProperty("exclude_tables") List<String> excludeTables) {
+
+        public String describe() {
+            List<String> parts = new java.util.ArrayList<>();
+            schemas.forEach(s -> parts.add("--schema " + s));
+            excludeTables.forEach(t -> parts.add("--exclude-table " + t));
+            return String.join(" ", parts);
+        }
+    }
+
+    /** Roles and tablespaces ({@code pg_dumpall --globals-only}) in {@code file}, with or without password hashes. */
+    public record Globals(@JsonProperty("file") String file, @JsonProperty("role_passwords") boolean rolePasswords) {}
+
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean hasGlobals() {
+        return globals != null;
+    }
 
     /** Where the data came from: enough to recognise it, nothing to log in with. */
     public record Source(

@@ -43,6 +43,9 @@ public final class ManifestJson {
             throw DbToolException.archive(archiveName + ": archive format " + manifest.formatVersion()
                     + " is newer than this dbtool understands (" + Manifest.FORMAT_VERSION + "); upgrade dbtool");
         }
+        if (manifest.formatVersion() < Manifest.FIRST_FORMAT_VERSION) {
+            throw DbToolException.archive(archiveName + ": manifest.json has no valid format_version; the archive is damaged");
+        }
         if (manifest.tables() == null || manifest.files() == null) {
             throw DbToolException.archive(archiveName + ": manifest.json lacks tables or files; the archive is damaged");
         }

@@ -57,8 +57,17 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--no-encrypt", description = "Write a plaintext archive even when encryption.recipients are configured.")
     boolean noEncrypt;
 
+    @Option(names = "--globals", description = "Add the server's roles and tablespaces (pg_dumpall --globals-only).")
+    boolean globals;
+
+    @Option(names = "--role-passwords", description = "With --globals: include password hashes (needs superuser).")
+    boolean rolePasswords;
+
     @Override
     public Integer call() {
+        if (rolePasswords && !globals) {
+            throw dbtool.DbToolException.usage("--role-passwords only works with --globals; add --globals");
+        }
         ConfigLoader.Config config = root.config();
         ProjectConfig project = target.projectConfig(config);
         Path out = output != null ? output
@@ -74,7 +83,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         ExportOptions options = new ExportOptions(target.project, target.connection(config), out,
                 Jobs.resolve(jobs),
-                Compression.fromCliName(compress), schemas, excludeTables, recipients);
+                Compression.fromCliName(compress), schemas, excludeTables, recipients, globals, rolePasswords);
         reporter.info("exporting " + options.source().describe()
                 + (recipients == null ? "" : ", encrypted to " + recipients.recipientCount() + " age recipient(s)"));
         ExportResult result = new Exporter(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version()).export(options);

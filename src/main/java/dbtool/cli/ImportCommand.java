@@ -56,6 +56,9 @@ final class ImportCommand implements Callable<Integer> {
     @Mixin
     IdentityOption identity;
 
+    @Option(names = "--globals", description = "Create the archive's roles that the target server lacks (export --globals).")
+    boolean globals;
+
     @Override
     public Integer call() {
         if (clean && !yes) {
@@ -71,7 +74,7 @@ final class ImportCommand implements Callable<Integer> {
                 ? config.project(target.project).encryption() : config.defaultEncryption(), reporter);
         ConnectionSettings connection = resolveTarget(config, decryptor);
         ImportOptions options = new ImportOptions(archive, target.project, connection,
-                Jobs.resolve(jobs), clean, keepOwners, workDir(), decryptor);
+                Jobs.resolve(jobs), clean, keepOwners, workDir(), decryptor, globals);
         ImportResult result = new Importer(PgToolLocator.fromSystemEnvironment(), reporter).importArchive(options);
         RowCountCheck.Outcome check = result.check();
         for (RowCountCheck.Mismatch m : check.mismatches()) {
@@ -117,6 +120,12 @@ final class ImportCommand implements Callable<Integer> {
         json.put("rows_checked", result.check().rowsChecked());
         json.put("mismatches", result.check().mismatches());
         json.put("restore_warnings", result.restoreWarnings().size());
+        if (result.roles() != null) {
+            json.put("roles_created", result.roles().created());
+            json.put("roles_skipped", result.roles().skipped());
+            json.put("roles_failed", result.roles().failed());
+        }
+        json.put("database_property_warnings", result.propertyWarnings());
         json.put("duration_ms", result.millis());
         json.put("ok", result.check().passed());
         return json;

@@ -46,6 +46,30 @@ final class InspectCommand implements Callable<Integer> {
                 .append(" archive, dump files ").append(m.dumpCompression()).append('\n');
         out.append("extensions:     ").append(m.extensions().isEmpty() ? "none"
                 : String.join(", ", m.extensions().stream().map(e -> e.name() + " " + e.version()).toList())).append('\n');
+        if (m.partial() != null) {
+            out.append("partial:        ").append(m.partial().describe()).append(" (the rest of the database is not in it)\n");
+        }
+        if (m.globals() != null) {
+            out.append("globals:        ").append(m.globals().file()).append(": roles and tablespaces, ")
+                    .append(m.globals().rolePasswords() ? "with password hashes" : "without passwords").append('\n');
+        }
+        Manifest.Database db = m.database();
+        if (db != null) {
+            if (db.comment() != null) {
+                out.append("comment:        ").append(db.comment()).append('\n');
+            }
+            for (String setting : db.settings()) {
+                out.append("setting:        ").append(setting).append('\n');
+            }
+            for (Manifest.RoleSettings role : db.roleSettings()) {
+                out.append("role setting:   ").append(role.role()).append(": ").append(String.join(", ", role.settings())).append('\n');
+            }
+            if (db.grants() != null) {
+                out.append("privileges:     ").append(db.grants().isEmpty() ? "none (not even PUBLIC may connect)"
+                        : String.join(", ", db.grants().stream().map(g -> g.privilege() + " to " + g.grantee()
+                                + (g.grantable() ? " with grant option" : "")).toList())).append('\n');
+            }
+        }
         out.append("tables:         ").append(m.tables().size()).append(", ").append(m.totalRows()).append(" rows\n");
         int width = m.tables().stream().mapToInt(t -> t.qualifiedName().length()).max().orElse(10);
         for (Manifest.Table t : m.tables()) {

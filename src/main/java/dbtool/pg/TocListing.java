@@ -12,7 +12,7 @@ import java.util.List;
  * {@code 3343; 0 16390 TABLE DATA public cat_lovers postgres}. Names are not quoted there, so an
  * entry is matched by the schema and name it starts with.
  */
-public record TocListing(List<Entry> entries) {
+public record TocListing(List<Entry> entries, List<String> extensions) {
 
     public static final String TABLE = "TABLE";
     public static final String TABLE_DATA = "TABLE DATA";
@@ -49,12 +49,20 @@ public record TocListing(List<Entry> entries) {
         return parse(lines);
     }
 
-    /** Keeps the table and materialized view entries, definitions and data; the rest is not needed. */
+    /** Keeps the table and materialized view entries, definitions and data, and the extensions' names; the rest is not needed. */
     public static TocListing parse(List<String> lines) {
         List<Entry> entries = new ArrayList<>();
+        List<String> extensions = new ArrayList<>();
         for (String line : lines) {
             int semicolon = line.indexOf(';');
             if (line.startsWith(";") || semicolon < 0) {
+                continue;
+            }
+            // "2; 3079 16430 EXTENSION - citext ": the description follows the two OIDs; a comment on
+            // an extension ("COMMENT - EXTENSION citext") is not one.
+            String[] head = line.substring(semicolon + 1).strip().split(" ", 3);
+            if (head.length == 3 && head[2].startsWith("EXTENSION - ")) {
+                extensions.add(head[2].substring("EXTENSION - ".length()).strip().split(" ")[0]);
                 continue;
             }
             for (String description : DESCRIPTIONS) {
@@ -66,7 +74,7 @@ public record TocListing(List<Entry> entries) {
                 }
             }
         }
-        return new TocListing(List.copyOf(entries));
+        return new TocListing(List.copyOf(entries), List.copyOf(extensions));
     }
 
     public boolean has(String schema, String name, String... descriptions) {

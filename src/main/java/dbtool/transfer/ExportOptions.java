@@ -12,6 +12,8 @@ import java.util.List;
  * @param project the project name recorded in the manifest, or null for a bare --url
  * @param output a directory (the archive gets a timestamped name) or a file path
  * @param encryption the age recipients the archive is encrypted to, or null for a plaintext archive
+ * @param globals add the server's roles and tablespaces (pg_dumpall --globals-only) as globals.sql
+ * @param rolePasswords with globals: include the roles' password hashes
  */
 public record ExportOptions(
         String project,
@@ -21,17 +23,30 @@ public record ExportOptions(
         Compression compression,
         List<String> schemas,
         List<String> excludeTables,
-        AgeEncryption encryption) {
+        AgeEncryption encryption,
+        boolean globals,
+        boolean rolePasswords) {
 
-    /** A plaintext archive. */
+    /** A plaintext archive without globals. */
     public ExportOptions(String project, ConnectionSettings source, Path output, int jobs, Compression compression,
             List<String> schemas, List<String> excludeTables) {
-        this(project, source, output, jobs, compression, schemas, excludeTables, null);
+        this(project, source, output, jobs, compression, schemas, excludeTables, null, false, false);
+    }
+
+    /** An archive without globals, encrypted to {@code encryption}'s recipients (or plaintext for null). */
+    public ExportOptions(String project, ConnectionSettings source, Path output, int jobs, Compression compression,
+            List<String> schemas, List<String> excludeTables, AgeEncryption encryption) {
+        this(project, source, output, jobs, compression, schemas, excludeTables, encryption, false, false);
     }
 
     /** The archive's file name ending: {@code .tar.gz}, or {@code .tar.gz.age} when encrypted. */
     public String extension() {
         return compression.extension() + (encryption == null ? "" : AgeEncryption.SUFFIX);
+    }
+
+    /** True when --schema or --exclude-table left part of the database out. */
+    public boolean partial() {
+        return !schemas.isEmpty() || !excludeTables.isEmpty();
     }
 
     /** The name archives of this export start with. */

@@ -73,12 +73,16 @@ public final class Exporter {
             Path workDir = target.workDir();
             Path dumpDir = workDir.resolve(ArchiveLayout.DUMP_DIR);
 
-            snapshotConnection.setAutoCommit(false);
-            snapshotConnection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            snapshotConnection.setReadOnly(true);
-            String snapshot = exportSnapshot(snapshotConnection);
+            Path globalsFile = null;
+            if (options.globals()) {
+                globalsFile = workDir.resolve(ArchiveLayout.GLOBALS);
+                Globals.dump(tools.forServer("pg_dumpall", server), source, options.rolePasswords(), globalsFile, reporter);
+            }
+            String snapshot = openSnapshot(snapshotConnection);
             List<Catalog.Relation> relations = Catalog.relations(snapshotConnection);
             List<Manifest.Extension> extensions = Catalog.extensions(snapshotConnection);
+            Manifest.Database database = DatabaseProperties.read(snapshotConnection);
+            List<ForeignKeyOut> foreignKeys = options.partial() ? foreignKeys(snapshotConnection) : List.of();
 
             // An uncompressed dump's tables are counted from the data pg_dump writes, while it is packed
             // (see CopyDataRows): no second scan of every table. pg_dump's -Z1 files would have to be inflated
@@ -122,14 +126,24 @@ public final class Exporter {
                 }
                 List<Manifest.Table> tables = tablesInDump(relations, counts, toc);
                 snapshotConnection.commit();
+                warnAboutLeftOutReferences(foreignKeys, toc);
+                Manifest.Globals globals = null;
+                if (globalsFile != null) {
+                    body.add(globalsFile, ArchiveLayout.GLOBALS, n -> { });
+                    globals = new Manifest.Globals(ArchiveLayout.GLOBALS, options.rolePasswords());
+                }
                 body.finish();
-                manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, toolVersion,
+                manifest = new Manifest(Manifest.FORMAT,
+                        globals != null ? Manifest.FORMAT_VERSION : Manifest.FIRST_FORMAT_VERSION, toolVersion,
                         target.createdAt().toString(), options.project(),
                         new Manifest.Source(source.host(), source.port(), source.database(), source.effectiveUser()),
                         server.toString(), pgDump.version().toString(), "directory",
                         options.compression().cliName(),
                         options.compression() == Compression.GZIP ? "gzip:1" : "none",
-                        "snapshot", tables, extensions, body.files());
+                        "snapshot", tables, extensionsInDump(extensions, toc), body.files(),
+                        database.isEmpty() ? null : database,
+                        options.partial() ? new Manifest.Partial(options.schemas(), options.excludeTables()) : null,
+                        globals);
                 written = writer.assemble(body, manifest, partial);
             }
             Files.delete(bodyFile);
@@ -213,7 +227,14 @@ public final class Exporter {
         }
     }
 
-    private static String exportSnapshot(Connection connection) throws SQLException {
+    /**
+     * Starts the read-only REPEATABLE READ transaction on {@code connection} whose snapshot pg_dump
+     * reads (--snapshot) and the row counts are taken in; returns the snapshot's name.
+     */
+    static String openSnapshot(Connection connection) throws SQLException {
+        connection.setAutoCommit(false);
+        connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        connection.setReadOnly(true);
         try (Statement st = connection.createStatement()) {
             // A server-wide timeout must not cut the snapshot transaction while pg_dump still needs it.
             st.execute("set local statement_timeout = 0");
@@ -277,7 +298,7 @@ public final class Exporter {
         return counts;
     }
 
-    private void runPgDump(PgTool pgDump, ExportOptions options, String snapshot, Path dumpDir,
+    void runPgDump(PgTool pgDump, ExportOptions options, String snapshot, Path dumpDir,
             List<Catalog.Relation> relations, Consumer<String> lines) {
         List<String> args = new ArrayList<>(List.of("--format=directory", "--jobs=" + Math.max(1, options.jobs()),
                 "--compress=" + (options.compression() == Compression.GZIP ? 1 : 0),
@@ -346,6 +367,50 @@ public final class Exporter {
             }
         }
         return tables;
+    }
+
+    /**
+     * The extensions a restore of this dump needs: those pg_dump wrote (a --schema export holds none,
+     * even when the database has some), with the versions the source has.
+     */
+    static List<Manifest.Extension> extensionsInDump(List<Manifest.Extension> all, TocListing toc) {
+        return all.stream().filter(e -> toc.extensions().contains(e.name())).toList();
+    }
+
+    /** A foreign key, by the tables at both ends. */
+    record ForeignKeyOut(String name, String schema, String table, String referencedSchema, String referencedTable) {}
+
+    private static List<ForeignKeyOut> foreignKeys(Connection connection) throws SQLException {
+        List<ForeignKeyOut> result = new ArrayList<>();
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("""
+                select con.conname, cn.nspname, c.relname, fn.nspname, f.relname
+                from pg_constraint con
+                join pg_class c on c.oid = con.conrelid join pg_namespace cn on cn.oid = c.relnamespace
+                join pg_class f on f.oid = con.confrelid join pg_namespace fn on fn.oid = f.relnamespace
+                where con.contype = 'f' and con.conparentid = 0
+                order by 2, 3, 1
+                """)) {
+            while (rs.next()) {
+                result.add(new ForeignKeyOut(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+            }
+        }
+        return result;
+    }
+
+    /**
+     * pg_dump keeps a foreign key of an exported table even when --schema / --exclude-table left the
+     * table it references out; restoring that archive then fails on the constraint. Say so now.
+     */
+    private void warnAboutLeftOutReferences(List<ForeignKeyOut> foreignKeys, TocListing toc) {
+        for (ForeignKeyOut fk : foreignKeys) {
+            if (toc.has(fk.schema(), fk.table(), TocListing.TABLE)
+                    && !toc.has(fk.referencedSchema(), fk.referencedTable(), TocListing.TABLE)) {
+                reporter.warn("foreign key " + fk.name() + " of " + fk.schema() + "." + fk.table() + " references "
+                        + fk.referencedSchema() + "." + fk.referencedTable() + ", which this export leaves out;"
+                        + " importing the archive fails on that constraint unless the target already has that table;"
+                        + " export it too, or leave out " + fk.schema() + "." + fk.table() + " as well");
+            }
+        }
     }
 
     /** Rename into place only after fsync, so a crash never leaves a half archive under the real name. */

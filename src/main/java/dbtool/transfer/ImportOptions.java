@@ -11,14 +11,21 @@ import java.nio.file.Path;
  *     only sets this with --clean --yes
  * @param workDir where the archive is unpacked (a fresh subdirectory is made and removed)
  * @param decryptor reads an encrypted (age) archive
+ * @param globals create the archive's roles and tablespaces that the target server lacks, before the restore
  */
 public record ImportOptions(
         Path archive, String project, ConnectionSettings target, int jobs, boolean clean, boolean keepOwners, Path workDir,
-        Decryptor decryptor) {
+        Decryptor decryptor, boolean globals) {
 
     /** Plaintext archives only: an encrypted one is refused, saying how to give its key. */
     public ImportOptions(Path archive, String project, ConnectionSettings target, int jobs, boolean clean,
             boolean keepOwners, Path workDir) {
-        this(archive, project, target, jobs, clean, keepOwners, workDir, Decryptor.NONE);
+        this(archive, project, target, jobs, clean, keepOwners, workDir, Decryptor.NONE, false);
+    }
+
+    /** Without globals. */
+    public ImportOptions(Path archive, String project, ConnectionSettings target, int jobs, boolean clean,
+            boolean keepOwners, Path workDir, Decryptor decryptor) {
+        this(archive, project, target, jobs, clean, keepOwners, workDir, decryptor, false);
     }
 }

@@ -56,12 +56,17 @@ public final class Importer {
         String archiveName = options.archive().getFileName().toString();
         try (WorkFiles work = new WorkFiles()) {
             Manifest head = ArchiveReader.readManifest(options.archive(), options.decryptor());
+            if (options.globals() && !head.hasGlobals()) {
+                throw DbToolException.usage(archiveName + " holds no roles (it was exported without --globals);"
+                        + " import it without --globals, or export again with --globals");
+            }
             PgTool pgRestore = tools.forServer("pg_restore", majorOf(head.pgDumpVersion()));
-            Path workDir = work.track(createWorkDir(options.workDir(), archiveName));
+            Path workDir = work.track(createWorkDir(options.workDir(), "import-"));
             requireSpace(workDir, head);
             // The target's read-only checks run while the archive is verified: both must pass before
             // anything is written to the server, and an unreachable server should not wait for 100 GB.
-            CompletableFuture<Boolean> preflight = CompletableFuture.supplyAsync(() -> preflight(target, head, options.clean()));
+            List<String> extensions = head.extensions().stream().map(Manifest.Extension::name).toList();
+            CompletableFuture<Boolean> preflight = CompletableFuture.supplyAsync(() -> preflight(target, extensions, options.clean()));
             reporter.progressStart("checking and unpacking", Files.size(options.archive()), "B");
             ArchiveReader.Result read;
             try {
@@ -79,6 +84,35 @@ public final class Importer {
                 reporter.warn(archiveName + " has no .sha256 sidecar; relying on the checksums inside the archive");
             }
             boolean exists = join(preflight);
+            Path globals = options.globals() ? workDir.resolve(manifest.globals().file()) : null;
+            return restore(pgRestore, workDir.resolve(ArchiveLayout.DUMP_DIR), globals, options, manifest, exists, started);
+        } catch (IOException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("No space left on device")) {
+                throw new DbToolException(ExitCode.RUNTIME, "disk full while unpacking into " + options.workDir()
+                        + "; free space or set DBTOOL_WORK_DIR to a larger disk; the target was not touched", e);
+            }
+            throw new DbToolException(ExitCode.RUNTIME, "import failed: " + message, e);
+        }
+    }
+
+    /**
+     * Everything after the dump is on disk and the target passed its checks: create the database
+     * when missing, create missing roles (globals), restore in parallel, prove every table's row
+     * count, apply the database's own settings, comment and privileges. A database this created is
+     * dropped again when the restore fails or is interrupted.
+     *
+     * @param globals pg_dumpall's globals file to apply first, or null
+     * @param exists what {@link #preflight} found
+     */
+    ImportResult restore(PgTool pgRestore, Path dumpDir, Path globals, ImportOptions options, Manifest manifest,
+            boolean exists, long started) {
+        ConnectionSettings target = options.target();
+        try {
+            Globals.Applied roles = null;
+            if (globals != null) {
+                roles = applyGlobals(globals, options);
+            }
             boolean created = false;
             if (!exists) {
                 createDatabase(target);
@@ -98,7 +132,7 @@ public final class Importer {
             List<String> warnings;
             Map<String, Long> countedEarly = new java.util.HashMap<>();
             try {
-                warnings = restore(pgRestore, workDir.resolve(ArchiveLayout.DUMP_DIR), options, manifest, countedEarly);
+                warnings = runPgRestore(pgRestore, dumpDir, options, manifest, countedEarly);
             } catch (DbToolException e) {
                 if (created) {
                     removeHook(dropOnInterrupt);
@@ -114,23 +148,53 @@ public final class Importer {
                 removeHook(dropOnInterrupt);
             }
             RowCountCheck.Outcome check = RowCountCheck.run(target, manifest, Math.max(1, options.jobs()), countedEarly);
+            List<String> propertyWarnings = List.of();
+            if (manifest.database() != null) {
+                try (Connection connection = Connections.open(target)) {
+                    propertyWarnings = DatabaseProperties.apply(connection, manifest.database(), options.keepOwners(), reporter);
+                }
+            }
             long millis = (System.nanoTime() - started) / 1_000_000;
-            return new ImportResult(target, created, manifest, warnings, check, millis);
+            return new ImportResult(target, created, manifest, warnings, check, millis, roles, propertyWarnings);
         } catch (SQLException e) {
             throw Connections.explain(target, e);
         } catch (IOException e) {
-            String message = String.valueOf(e.getMessage());
-            if (message.contains("No space left on device")) {
-                throw new DbToolException(ExitCode.RUNTIME, "disk full while unpacking into " + options.workDir()
-                        + "; free space or set DBTOOL_WORK_DIR to a larger disk; the target was not touched", e);
-            }
-            throw new DbToolException(ExitCode.RUNTIME, "import failed: " + message, e);
+            throw new DbToolException(ExitCode.RUNTIME, "import failed: " + e.getMessage(), e);
         }
     }
 
-    private static Path createWorkDir(Path parent, String archiveName) throws IOException {
+    /**
+     * Creates the roles the target server lacks. A role that could not be created only matters with
+     * --keep-owners (objects would be given to it); without, the restore works as well and it is a warning.
+     */
+    private Globals.Applied applyGlobals(Path globals, ImportOptions options) throws IOException, SQLException {
+        Globals.Applied applied;
+        try (Connection admin = openMaintenance(options.target())) {
+            applied = Globals.apply(globals, admin, reporter);
+        }
+        if (!applied.created().isEmpty()) {
+            reporter.info("created " + applied.created().size() + " role(s) missing on the target server: "
+                    + String.join(", ", applied.created()));
+        }
+        if (!applied.skipped().isEmpty()) {
+            reporter.info("left " + applied.skipped().size() + " existing role(s) alone: " + String.join(", ", applied.skipped()));
+        }
+        if (!applied.failed().isEmpty()) {
+            if (options.keepOwners()) {
+                throw DbToolException.usage("could not create role(s) " + applied.failed() + " on " + options.target().host()
+                        + ":" + options.target().port() + " (see the warning above) and --keep-owners needs them; create"
+                        + " them as a superuser, or import without --keep-owners; nothing was restored");
+            }
+            reporter.warn("role(s) " + applied.failed() + " could not be created (no superuser or CREATEROLE right on the"
+                    + " target); --keep-owners is off, so the restore still works: its objects belong to "
+                    + options.target().effectiveUser());
+        }
+        return applied;
+    }
+
+    static Path createWorkDir(Path parent, String kind) throws IOException {
         Files.createDirectories(parent);
-        return Files.createTempDirectory(parent, WorkFiles.PREFIX + "import-",
+        return Files.createTempDirectory(parent, WorkFiles.PREFIX + kind,
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
@@ -152,7 +216,7 @@ public final class Importer {
      * Read-only checks of the target: the server answers, the extensions the archive needs are
      * available, and an existing database is empty unless --clean --yes. Returns whether it exists.
      */
-    private boolean preflight(ConnectionSettings target, Manifest manifest, boolean clean) {
+    boolean preflight(ConnectionSettings target, List<String> extensions, boolean clean) {
         try (Connection admin = openMaintenance(target)) {
             Set<String> available = new HashSet<>();
             try (Statement st = admin.createStatement();
@@ -161,8 +225,7 @@ public final class Importer {
                     available.add(rs.getString(1));
                 }
             }
-            List<String> missing = manifest.extensions().stream().map(Manifest.Extension::name)
-                    .filter(name -> !available.contains(name)).toList();
+            List<String> missing = extensions.stream().filter(name -> !available.contains(name)).toList();
             if (!missing.isEmpty()) {
                 throw new DbToolException(ExitCode.RUNTIME, "the target server lacks extension(s) " + missing
                         + " that the archive uses; install them there (e.g. the postgresql-contrib package) and retry");
@@ -277,7 +340,7 @@ public final class Importer {
      * Runs pg_restore. In parallel mode it reports each table whose data is loaded ("finished item N
      * TABLE DATA"); those are counted right away, beside the index builds, into {@code countedEarly}.
      */
-    private List<String> restore(PgTool pgRestore, Path dumpDir, ImportOptions options, Manifest manifest,
+    private List<String> runPgRestore(PgTool pgRestore, Path dumpDir, ImportOptions options, Manifest manifest,
             Map<String, Long> countedEarly) {
         boolean parallel = options.jobs() > 1;
         Map<String, Manifest.Table> dataItems = parallel ? dataItems(pgRestore, dumpDir, manifest, options.target()) : Map.of();

@@ -60,14 +60,56 @@ class ManifestJsonTest {
         assertThat(ManifestJson.read(json.getBytes(StandardCharsets.UTF_8), "a.tar.gz")).isEqualTo(fixed());
     }
 
+    /** Everything version 2 added: database properties, what a partial export left out, globals.sql. */
+    static Manifest fixedV2() {
+        Manifest v1 = fixed();
+        return new Manifest(v1.format(), 2, v1.toolVersion(), v1.createdAt(), v1.project(), v1.source(), v1.serverVersion(),
+                v1.pgDumpVersion(), v1.dumpFormat(), v1.compression(), v1.dumpCompression(), v1.rowCounts(), v1.tables(),
+                v1.extensions(), List.of(new Manifest.FileEntry("dump/toc.dat", 2048), new Manifest.FileEntry("globals.sql", 512)),
+                new Manifest.Database("cat_owner", "the cat lovers' database",
+                        List.of("search_path=\"$user\", public", "TimeZone=Europe/Berlin"),
+                        List.of(new Manifest.RoleSettings("cat_app", List.of("work_mem=8MB"))),
+                        List.of(new Manifest.Grant("PUBLIC", "CONNECT", false), new Manifest.Grant("cat_app", "CREATE", true))),
+                new Manifest.Partial(List.of("public"), List.of("audit_*")),
+                new Manifest.Globals("globals.sql", false));
+    }
+
+    private static byte[] goldenV2() throws IOException {
+        try (InputStream in = ManifestJsonTest.class.getResourceAsStream("/golden/manifest-v2.json")) {
+            assertThat(in).as("src/test/resources/golden/manifest-v2.json").isNotNull();
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void versionTwoManifestSerialisesByteIdenticallyToItsGoldenFileAndReadsBack() throws IOException {
+        if (Boolean.getBoolean("golden.update")) {
+            java.nio.file.Files.write(java.nio.file.Path.of("src/test/resources/golden/manifest-v2.json"), ManifestJson.write(fixedV2()));
+        }
+        assertThat(new String(ManifestJson.write(fixedV2()), StandardCharsets.UTF_8))
+                .isEqualTo(new String(goldenV2(), StandardCharsets.UTF_8));
+        assertThat(ManifestJson.read(goldenV2(), "v2.tar.gz")).isEqualTo(fixedV2());
+        assertThat(new String(goldenV2(), StandardCharsets.UTF_8)).doesNotContainIgnoringCase("password\"");
+    }
+
+    /** An archive written before version 2 existed has none of its fields, and reads as such. */
+    @Test
+    void versionOneManifestReadsWithoutTheNewFields() throws IOException {
+        Manifest old = ManifestJson.read(golden(), "old.tar.gz");
+        assertThat(old.formatVersion()).isEqualTo(1);
+        assertThat(old.database()).isNull();
+        assertThat(old.partial()).isNull();
+        assertThat(old.hasGlobals()).isFalse();
+    }
+
     @Test
     void newerFormatVersionIsArchiveUnusableAndSaysUpgrade() throws IOException {
-        String json = new String(golden(), StandardCharsets.UTF_8).replace("\"format_version\" : 1,", "\"format_version\" : 2,");
-        assertThat(json).contains("\"format_version\" : 2,");
+        String json = new String(golden(), StandardCharsets.UTF_8).replace("\"format_version\" : 1,", "\"format_version\" : 3,");
+        assertThat(json).contains("\"format_version\" : 3,");
         assertThatThrownBy(() -> ManifestJson.read(json.getBytes(StandardCharsets.UTF_8), "a.tar.gz"))
                 .isInstanceOfSatisfying(DbToolException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(ExitCode.ARCHIVE);
-                    assertThat(e.getMessage()).contains("a.tar.gz", "2", "upgrade dbtool");
+                    assertThat(e.getMessage()).contains("a.tar.gz", "3", "upgrade dbtool");
                 });
     }
 
