@@ -26,6 +26,8 @@ class RoundTripIT {
 
     private static final TestServer SERVER = PgServers.defaultServer();
     private static TestDatabase source;
+    /** Has settings of its own in the source database, and CONNECT on it. */
+    private static dbtool.testing.TestRole app;
 
     /** Identifiers that need quoting: spaces, embedded quotes, mixed case, non-ASCII. */
     private static final String ITEMS = "\"Sales Dept\".\"Order \"\"Items\"\" Ünïcode\"";
@@ -66,11 +68,86 @@ class RoundTripIT {
                 "create table public.empty_table (id int primary key, note text)",
                 "create table public.big (id int primary key, v text, n numeric)",
                 "insert into public.big select g, md5(g::text), g / 3.0 from generate_series(1, 1000000) g");
+        // What belongs to the database itself, which pg_dump without --create leaves out.
+        app = SERVER.createRole("roundtrip_app", "app-secret");
+        String db = "\"" + source.name() + "\"";
+        source.execute(
+                "alter database " + db + " set search_path = \"$user\", public, \"Sales Dept\"",
+                "alter database " + db + " set timezone = 'America/Sao_Paulo'",
+                "alter database " + db + " set work_mem = '12MB'",
+                "comment on database " + db + " is 'Roundtrip''s source: \\ and ünïcode'",
+                "alter role " + app.name() + " in database " + db + " set statement_timeout = '42s'",
+                "revoke all on database " + db + " from public",
+                "grant connect, temporary on database " + db + " to " + app.name());
     }
 
     @AfterAll
-    static void dropSource() {
+    static void dropSource() throws Exception {
         source.drop();
+        try (java.sql.Connection admin = SERVER.connectAdmin(); java.sql.Statement st = admin.createStatement()) {
+            st.execute("drop role if exists " + app.name());
+        }
+    }
+
+    /**
+     * The issue's "done when": after export --globals and import --globals --keep-owners the schema
+     * (pg_dump -s --no-owner --no-privileges), the database's settings and role-in-database settings
+     * (pg_db_role_setting), its comment and its privileges are the source's.
+     */
+    @Test
+    void databaseSettingsCommentAndPrivilegesComeAlongAndTheSchemaMatches(@TempDir Path dir) throws Exception {
+        CliRun export = CliRun.of("export", "--url", source.url(), "--output", dir.toString(), "--globals", "-q");
+        assertThat(export.exitCode()).as(export.toString()).isZero();
+        Path archive = Path.of(export.lastLine());
+        CliRun inspect = CliRun.of("inspect", archive.toString());
+        assertThat(inspect.out()).contains("comment:        Roundtrip's source: \\ and ünïcode",
+                "setting:        TimeZone=America/Sao_Paulo", "role setting:   " + app.name() + ": statement_timeout=42s",
+                "privileges:     CONNECT to " + app.name() + ", TEMPORARY to " + app.name(),
+                "globals:        globals.sql: roles and tablespaces, without passwords");
+
+        TestDatabase target = SERVER.createDatabase("roundtrip_props");
+        target.drop();
+        try {
+            CliRun imported = CliRun.of("import", archive.toString(), "--url", target.url(), "--globals", "--keep-owners");
+            assertThat(imported.exitCode()).as(imported.toString()).isZero();
+            assertThat(imported.err()).contains("left ").contains(app.name()); // it exists: left alone
+            assertThat(dbRoleSettings(target)).isEqualTo(dbRoleSettings(source));
+            assertThat(String.join("\n", dbRoleSettings(target))).contains("statement_timeout=42s",
+                    "TimeZone=America/Sao_Paulo", "search_path=\\\"$user\\\", public, \\\"Sales Dept\\\"");
+            String properties = "select shobj_description(oid, 'pg_database') || ' | ' || datacl::text"
+                    + " from pg_database where datname = current_database()";
+            assertThat(target.queryString(properties)).isEqualTo(source.queryString(properties));
+            assertThat(target.queryString("show search_path")).isEqualTo("\"$user\", public, \"Sales Dept\"");
+            assertThat(schema(target)).isEqualTo(schema(source));
+        } finally {
+            target.drop();
+        }
+    }
+
+    /** Settings of the database and of roles in it, by role name (none for the database's own), as text. */
+    private static List<String> dbRoleSettings(TestDatabase db) {
+        List<String> rows = new java.util.ArrayList<>();
+        try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("select coalesce(r.rolname, '-') || ' ' || s.setconfig::text"
+                        + " from pg_db_role_setting s join pg_database d on d.oid = s.setdatabase"
+                        + " left join pg_roles r on r.oid = s.setrole where d.datname = current_database() order by 1")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        } catch (java.sql.SQLException e) {
+            throw new RuntimeException(e);
+        }
+        return rows;
+    }
+
+    /** pg_dump -s --no-owner --no-privileges, without psql's per-run \\restrict keys. */
+    private static String schema(TestDatabase db) throws Exception {
+        Process p = new ProcessBuilder("pg_dump", "-s", "--no-owner", "--no-privileges", "-h", SERVER.host(), "-p",
+                String.valueOf(SERVER.port()), "-U", SERVER.superuser(), db.name()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        return out.lines().filter(l -> !l.startsWith("\\restrict") && !l.startsWith("\\unrestrict"))
+                .collect(java.util.stream.Collectors.joining("\n"));
     }
 
     @Test
