@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = DbTool.Version.class,
         description = "Moves PostgreSQL databases safely: verified archives, checked imports, backups and migrations.",
-        subcommands = {ExportCommand.class, ImportCommand.class, InspectCommand.class, VerifyCommand.class,
+        subcommands = {ExportCommand.class, ImportCommand.class, CopyCommand.class, InspectCommand.class, VerifyCommand.class,
                 BackupCommand.class, BackupsCommand.class, ScheduleCommand.class,
                 MigrateCommand.class, CompareCommand.class, LintCommand.class, KeygenCommand.class,
                 CommandLine.HelpCommand.class},

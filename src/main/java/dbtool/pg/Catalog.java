@@ -71,6 +71,26 @@ public final class Catalog {
         }
     }
 
+    /**
+     * Which server this is, whatever host name, address or user reached it: the postmaster's start
+     * time (microseconds) and port. Unlike system_identifier it needs no privilege, and a clone of a
+     * server (same system_identifier) still differs from it.
+     */
+    public static String serverIdentity(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(
+                "select extract(epoch from pg_postmaster_start_time())::text || ' port ' || current_setting('port')")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    public static String currentDatabase(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("select current_database()")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     public static PgVersion serverVersion(Connection connection) throws SQLException {
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("show server_version_num")) {
             rs.next();

@@ -268,7 +268,8 @@ public final class Importer {
         }
     }
 
-    private static Connection openMaintenance(ConnectionSettings target) {
+    /** The target server's postgres (else template1) database: the target database may not exist yet. */
+    static Connection openMaintenance(ConnectionSettings target) {
         try {
             return Connections.open(target.withDatabase("postgres"));
         } catch (DbToolException e) {
@@ -363,11 +364,16 @@ public final class Importer {
         reporter.info("restoring into " + options.target().describe() + " with " + Math.max(1, options.jobs()) + " jobs");
         EarlyRowCounter early = new EarlyRowCounter(options.target());
         PgProcess.Result result;
+        boolean showProgress = !dataItems.isEmpty();
+        if (showProgress) {
+            reporter.progressStart("restoring tables", dataItems.size(), " tables");
+        }
         try (early) {
             result = new PgProcess(pgRestore, args, options.target(), line -> {
             Matcher finished = FINISHED_DATA.matcher(line);
             if (finished.find() && dataItems.containsKey(finished.group(1))) {
                 early.loaded(dataItems.get(finished.group(1)));
+                reporter.progressStep(1);
             }
             synchronized (warnings) {
                 if (line.contains("error:") || line.startsWith("ERROR") || line.contains("FATAL")) {
@@ -380,6 +386,10 @@ public final class Importer {
             }).run();
             if (result.exitCode() == 0) {
                 countedEarly.putAll(early.finish());
+            }
+        } finally {
+            if (showProgress) {
+                reporter.progressEnd();
             }
         }
         if (result.exitCode() != 0) {

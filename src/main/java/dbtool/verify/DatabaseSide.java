@@ -66,28 +66,38 @@ public record DatabaseSide(String label, ConnectionSettings settings) implements
             connection.setAutoCommit(false);
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             connection.setReadOnly(true);
-            try (Statement st = connection.createStatement()) {
-                for (String sql : SESSION) {
-                    st.execute(sql);
-                }
-            }
-            List<Catalog.Relation> relations = Catalog.relations(connection);
-            Map<TableName, List<String>> columns = checksum ? columnLists(connection) : Map.of();
-            List<TableSnapshot> tables = new ArrayList<>();
-            reporter.progressStart("reading " + label, relations.size(), " tables");
-            try {
-                for (Catalog.Relation r : relations) {
-                    tables.add(snapshot(connection, r, checksum, columns));
-                    reporter.progressStep(1);
-                }
-            } finally {
-                reporter.progressEnd();
-            }
+            SideSnapshot side = readInTransaction(connection, label, checksum, reporter);
             connection.commit();
-            return new SideSnapshot(label, tables);
+            return side;
         } catch (SQLException e) {
             throw Connections.explain(settings, e);
         }
+    }
+
+    /**
+     * Reads a side inside the transaction {@code connection} already has open (copy reads its source
+     * in the very snapshot pg_dump reads). Pins the session settings for the rest of that transaction.
+     */
+    public static SideSnapshot readInTransaction(Connection connection, String label, boolean checksum, Reporter reporter)
+            throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            for (String sql : SESSION) {
+                st.execute(sql);
+            }
+        }
+        List<Catalog.Relation> relations = Catalog.relations(connection);
+        Map<TableName, List<String>> columns = checksum ? columnLists(connection) : Map.of();
+        List<TableSnapshot> tables = new ArrayList<>();
+        reporter.progressStart("reading " + label, relations.size(), " tables");
+        try {
+            for (Catalog.Relation r : relations) {
+                tables.add(snapshot(connection, r, checksum, columns));
+                reporter.progressStep(1);
+            }
+        } finally {
+            reporter.progressEnd();
+        }
+        return new SideSnapshot(label, tables);
     }
 
     private static TableSnapshot snapshot(Connection connection, Catalog.Relation r, boolean checksum,

@@ -21,8 +21,8 @@ class CliTest {
     private static final Path GOLDEN = Path.of("src/test/resources/golden");
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "export", "import", "inspect", "verify", "backup", "backups", "schedule", "migrate",
-        "compare", "lint", "backups report", "keygen"})
+    @ValueSource(strings = {"", "export", "import", "copy", "inspect", "verify", "backup", "backups", "schedule",
+        "migrate", "compare", "lint", "backups report", "keygen"})
     void helpMatchesGoldenFile(String command) throws IOException {
         CliRun run = command.isEmpty() ? CliRun.of("--help") : CliRun.of((command + " --help").split(" "));
         assertThat(run.exitCode()).isZero();
@@ -38,6 +38,16 @@ class CliTest {
         assertThat(CliRun.of("export", "--help").out()).contains("0   ok", "1   runtime failure", "2   usage",
                 "3   validation", "4   archive unusable", "5   another run", "6   lint",
                 "7   backup written, but rows dropped sharply");
+    }
+
+    @Test
+    void copyNeedsOneSourceAndOneTargetEachSpelledOnce() {
+        CliRun noSource = CliRun.of("copy", "--to-url", "postgresql://h/db");
+        assertThat(noSource.exitCode()).isEqualTo(2);
+        assertThat(noSource.err()).contains("no source given; add --from PROJECT", "--from-url URL");
+        CliRun twoTargets = CliRun.of("copy", "--from-url", "postgresql://h/a", "--to", "x", "--to-url", "postgresql://h/b");
+        assertThat(twoTargets.exitCode()).isEqualTo(2);
+        assertThat(twoTargets.err()).contains("give either --to or --to-url, not both");
     }
 
     @Test
