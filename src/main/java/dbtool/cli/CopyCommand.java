@@ -21,8 +21,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "copy", sortOptions = false, usageHelpAutoWidth = false,
-        description = {"Copy one database into another without an archive: one snapshot of the source, a parallel",
-            "restore, and every table's row count proven against that snapshot."})
+        description = {"Copy one database into another without an archive: one snapshot of the",
+            "source, a parallel restore, every table's row count proven against it."})
 final class CopyCommand implements Callable<Integer> {
 
     @ParentCommand
