@@ -105,11 +105,12 @@ public final class Globals {
                     (role ? createdRoles : createdTablespaces).add(name);
                     created.add((role ? "" : "tablespace ") + name);
                 } catch (SQLException e) {
+                    // Reported by the caller in one line for all of them: the cause is nearly always the same.
                     failed.add((role ? "" : "tablespace ") + name);
                     String message = "could not create " + (role ? "role " : "tablespace ") + name + " on the target server ("
                             + firstLine(e.getMessage()) + ")";
                     warnings.add(message);
-                    reporter.warn(message);
+                    reporter.detail(message);
                 }
                 continue;
             }

@@ -180,13 +180,15 @@ public final class Importer {
             reporter.info("left " + applied.skipped().size() + " existing role(s) alone: " + String.join(", ", applied.skipped()));
         }
         if (!applied.failed().isEmpty()) {
+            String first = applied.warnings().get(0);
+            String cause = first.substring(first.lastIndexOf(" ("));
+            String which = "could not create role(s) " + String.join(", ", applied.failed()) + " on "
+                    + options.target().host() + ":" + options.target().port() + cause;
             if (options.keepOwners()) {
-                throw DbToolException.usage("could not create role(s) " + applied.failed() + " on " + options.target().host()
-                        + ":" + options.target().port() + " (see the warning above) and --keep-owners needs them; create"
-                        + " them as a superuser, or import without --keep-owners; nothing was restored");
+                throw DbToolException.usage(which + " and --keep-owners needs them; create them as a superuser,"
+                        + " or import without --keep-owners; nothing was restored");
             }
-            reporter.warn("role(s) " + applied.failed() + " could not be created (no superuser or CREATEROLE right on the"
-                    + " target); --keep-owners is off, so the restore still works: its objects belong to "
+            reporter.warn(which + "; --keep-owners is off, so the restore still works: their objects will belong to "
                     + options.target().effectiveUser());
         }
         return applied;
