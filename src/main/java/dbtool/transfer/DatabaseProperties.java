@@ -132,7 +132,8 @@ final class DatabaseProperties {
             }
         }
         if (applied > 0) {
-            reporter.info("applied " + applied + " database setting(s), comment and privilege(s) to " + database);
+            reporter.info("applied the source database's settings, comment and privileges to " + database
+                    + " (" + applied + " statements)");
         }
         return warnings;
     }
