@@ -118,7 +118,7 @@ public final class Copier {
                     database.isEmpty() ? null : database, null, null);
 
             ImportOptions restore = new ImportOptions(null, options.toProject(), target, options.jobs(), false,
-                    options.keepOwners(), workDir, options.globals());
+                    options.keepOwners(), workDir, dbtool.crypto.Decryptor.NONE, options.globals());
             ImportResult imported = importer.restore(pgRestore, dumpDir, globalsFile, restore, manifest, exists, started);
 
             ComparisonReport checksums = null;
