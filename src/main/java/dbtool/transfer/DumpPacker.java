@@ -2,6 +2,7 @@ package dbtool.transfer;
 
 import dbtool.archive.ArchiveLayout;
 import dbtool.archive.ArchiveWriter;
+import dbtool.pg.PgEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +11,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.LongConsumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -24,7 +23,6 @@ import java.util.stream.Stream;
  */
 final class DumpPacker implements AutoCloseable {
 
-    private static final Pattern FINISHED = Pattern.compile("finished item (\\d+) TABLE DATA ");
     private static final String[] DATA_SUFFIXES = {".dat", ".dat.gz"};
     private static final String END = "";
 
@@ -45,11 +43,10 @@ final class DumpPacker implements AutoCloseable {
         thread.start();
     }
 
-    /** Give every line pg_dump prints: finished table data files are queued for packing. */
-    void onPgDumpLine(String line) {
-        Matcher m = FINISHED.matcher(line);
-        if (m.find()) {
-            finished.add(m.group(1));
+    /** Give every event of pg_dump: finished table data files are queued for packing. */
+    void onPgDumpEvent(PgEvent event) {
+        if (event instanceof PgEvent.ItemFinished item && item.isTableData()) {
+            finished.add(String.valueOf(item.dumpId()));
         }
     }
 

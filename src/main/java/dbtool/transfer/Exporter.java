@@ -11,6 +11,7 @@ import dbtool.archive.Manifest;
 import dbtool.config.ConnectionSettings;
 import dbtool.pg.Catalog;
 import dbtool.pg.Connections;
+import dbtool.pg.PgEvent;
 import dbtool.pg.PgProcess;
 import dbtool.pg.PgTool;
 import dbtool.pg.PgToolLocator;
@@ -36,8 +37,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -80,20 +79,19 @@ public final class Exporter {
             List<Catalog.Relation> relations = Catalog.relations(snapshotConnection);
             List<Manifest.Extension> extensions = Catalog.extensions(snapshotConnection);
 
-            // Count while pg_dump reads: same snapshot, so the same rows, and the scans overlap.
-            CompletableFuture<Map<String, Long>> counting = CompletableFuture.supplyAsync(
-                    () -> countAll(snapshotConnection, relations));
             // Pack while pg_dump writes: each table file joins the archive body as soon as pg_dump closed it.
             ArchiveWriter writer = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()), options.encryption());
             Path bodyFile = work.track(target.dir().resolve("." + target.name() + ".body"));
             Path partial = work.track(target.dir().resolve("." + target.name() + ".partial"));
             ArchiveWriter.Written written;
             Manifest manifest;
-            try (ArchiveWriter.Body body = writer.openBody(bodyFile, target.createdAt());
+            // Count while pg_dump reads: same snapshot, so the same rows, and the scans overlap.
+            try (SnapshotRowCounter counting = new SnapshotRowCounter(snapshotConnection, relations);
+                    ArchiveWriter.Body body = writer.openBody(bodyFile, target.createdAt());
                     DumpPacker packer = new DumpPacker(body, dumpDir, packedBytes(reporter))) {
-                runPgDump(pgDump, options, snapshot, dumpDir, relations, packer::onPgDumpLine);
+                runPgDump(pgDump, options, snapshot, dumpDir, relations, packer::onPgDumpEvent);
                 packer.awaitReported();
-                Map<String, Long> counts = join(counting);
+                Map<String, Long> counts = counting.await();
                 List<Manifest.Table> tables = tablesInDump(relations, counts, TocListing.read(pgRestore, dumpDir, source));
                 snapshotConnection.commit();
 
@@ -212,23 +210,8 @@ public final class Exporter {
         }
     }
 
-    private Map<String, Long> countAll(Connection connection, List<Catalog.Relation> relations) {
-        Map<String, Long> counts = new HashMap<>();
-        try {
-            for (Catalog.Relation r : relations) {
-                if (r.kind().equals(Manifest.Table.PARTITIONED) || (r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) && !r.populated())) {
-                    continue;
-                }
-                counts.put(r.qualifiedName(), Catalog.countRows(connection, r.schema(), r.name()));
-            }
-        } catch (SQLException e) {
-            throw new DbToolException(ExitCode.RUNTIME, "counting rows failed: " + e.getMessage(), e);
-        }
-        return counts;
-    }
-
     private void runPgDump(PgTool pgDump, ExportOptions options, String snapshot, Path dumpDir,
-            List<Catalog.Relation> relations, Consumer<String> lines) {
+            List<Catalog.Relation> relations, Consumer<PgEvent> events) {
         List<String> args = new ArrayList<>(List.of("--format=directory", "--jobs=" + Math.max(1, options.jobs()),
                 "--compress=" + (options.compression() == Compression.GZIP ? 1 : 0),
                 "--snapshot=" + snapshot, "--file=" + dumpDir, "--verbose"));
@@ -240,39 +223,34 @@ public final class Exporter {
         }
         args.addAll(PgProcess.connectionArguments(options.source()));
         long tables = relations.stream().filter(r -> r.kind().equals(Manifest.Table.TABLE)).count();
-        // In parallel mode pg_dump logs both lines per table; "finished item" is the one that means done.
-        String doneMarker = options.jobs() > 1 ? "finished item" : "dumping contents of table";
-        List<String> errors = new ArrayList<>();
+        boolean parallel = options.jobs() > 1;
         reporter.progressStart("dumping tables", tables, " tables");
         PgProcess.Result result;
         try {
-            result = new PgProcess(pgDump, args, options.source(), line -> {
-                if (line.contains(doneMarker) && (options.jobs() <= 1 || line.contains(" TABLE DATA "))) {
+            result = new PgProcess(pgDump, args, options.source(), event -> {
+                // In parallel mode pg_dump logs both per table; "finished item" is the one that means done.
+                boolean tableDone = parallel ? event instanceof PgEvent.ItemFinished f && f.isTableData()
+                        : event instanceof PgEvent.TableDumpStarted;
+                if (tableDone) {
                     reporter.progressStep(1);
-                } else if (line.contains("error:") || line.contains("FATAL") || line.contains("No space left")) {
-                    synchronized (errors) {
-                        errors.add(line);
-                    }
                 }
-                lines.accept(line);
-                reporter.detail(line);
+                events.accept(event);
+                reporter.detail(event.line());
             }).run();
         } finally {
             reporter.progressEnd();
         }
-        if (result.exitCode() != 0) {
-            String all = String.join("\n", result.lastLines());
-            if (all.contains("No space left on device")) {
-                throw new DbToolException(ExitCode.RUNTIME, "disk full while pg_dump wrote to " + dumpDir.getParent()
+        if (!result.ok()) {
+            if (result.diskFull()) {
+                throw result.failure("disk full while pg_dump wrote to " + dumpDir.getParent()
                         + "; free space there or choose another --output");
             }
-            String first = errors.isEmpty() ? (result.lastLines().isEmpty() ? "no output"
-                    : result.lastLines().get(result.lastLines().size() - 1)) : errors.get(0);
+            String first = result.firstError();
             if (first.contains("no matching schemas were found") || first.contains("no matching tables were found")) {
-                throw DbToolException.usage(first.strip().replaceFirst("^pg_dump: error: ", "")
-                        + " in " + options.source().describe() + "; check --schema / --exclude-table");
+                throw DbToolException.usage(first + " in " + options.source().describe()
+                        + "; check --schema / --exclude-table");
             }
-            throw new DbToolException(ExitCode.RUNTIME, "pg_dump failed (exit " + result.exitCode() + "): " + first.strip());
+            throw result.failure("pg_dump failed (exit " + result.exitCode() + "): " + first);
         }
     }
 
@@ -283,8 +261,9 @@ public final class Exporter {
     static List<Manifest.Table> tablesInDump(List<Catalog.Relation> relations, Map<String, Long> counts, TocListing toc) {
         List<Manifest.Table> tables = new ArrayList<>();
         for (Catalog.Relation r : relations) {
-            boolean hasData = toc.has(r.schema(), r.name(), TocListing.TABLE_DATA, TocListing.MATERIALIZED_VIEW_DATA);
-            boolean defined = toc.has(r.schema(), r.name(), TocListing.TABLE, TocListing.MATERIALIZED_VIEW);
+            // By oid, not by name: names may hold anything, newlines included.
+            boolean hasData = toc.has(r.oid(), TocListing.TABLE_DATA, TocListing.MATERIALIZED_VIEW_DATA);
+            boolean defined = toc.has(r.oid(), TocListing.TABLE, TocListing.MATERIALIZED_VIEW);
             if (r.kind().equals(Manifest.Table.PARTITIONED) && defined) {
                 tables.add(new Manifest.Table(r.schema(), r.name(), r.kind(), null, r.sizeBytes(), null));
             } else if (r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) && (hasData || defined)) {
@@ -340,20 +319,6 @@ public final class Exporter {
         }
         return new DbToolException(ExitCode.RUNTIME, "export failed writing to " + options.output() + ": " + message
                 + "; no archive was written", e);
-    }
-
-    private static <T> T join(CompletableFuture<T> future) {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DbToolException(ExitCode.RUNTIME, "interrupted while counting rows", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof DbToolException d) {
-                throw d;
-            }
-            throw new DbToolException(ExitCode.RUNTIME, "counting rows failed: " + e.getCause().getMessage(), e.getCause());
-        }
     }
 
     private static void sleepMillis(long millis) {

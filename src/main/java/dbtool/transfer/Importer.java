@@ -9,6 +9,7 @@ import dbtool.archive.Manifest;
 import dbtool.config.ConnectionSettings;
 import dbtool.pg.Catalog;
 import dbtool.pg.Connections;
+import dbtool.pg.PgEvent;
 import dbtool.pg.PgProcess;
 import dbtool.pg.PgTool;
 import dbtool.pg.PgToolLocator;
@@ -29,8 +30,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import dbtool.verify.EarlyRowCounter;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -225,8 +224,6 @@ public final class Importer {
         }
     }
 
-    private static final Pattern FINISHED_DATA = Pattern.compile("finished item (\\d+) TABLE DATA ");
-
     /** Dump ids of the manifest's checked tables, from the dump's TOC. */
     private static Map<String, Manifest.Table> dataItems(PgTool pgRestore, Path dumpDir, Manifest manifest,
             ConnectionSettings target) {
@@ -296,33 +293,29 @@ public final class Importer {
         args.addAll(PgProcess.connectionArguments(options.target()));
         args.add(dumpDir.toString());
         List<String> warnings = new ArrayList<>();
-        List<String> errors = new ArrayList<>();
         reporter.info("restoring into " + options.target().describe() + " with " + Math.max(1, options.jobs()) + " jobs");
         EarlyRowCounter early = new EarlyRowCounter(options.target());
         PgProcess.Result result;
         try (early) {
-            result = new PgProcess(pgRestore, args, options.target(), line -> {
-            Matcher finished = FINISHED_DATA.matcher(line);
-            if (finished.find() && dataItems.containsKey(finished.group(1))) {
-                early.loaded(dataItems.get(finished.group(1)));
-            }
-            synchronized (warnings) {
-                if (line.contains("error:") || line.startsWith("ERROR") || line.contains("FATAL")) {
-                    errors.add(line.strip());
-                } else if (line.contains("warning:")) {
-                    warnings.add(line.strip());
+            result = new PgProcess(pgRestore, args, options.target(), event -> {
+                if (event instanceof PgEvent.ItemFinished item && item.isTableData()
+                        && dataItems.containsKey(String.valueOf(item.dumpId()))) {
+                    early.loaded(dataItems.get(String.valueOf(item.dumpId())));
+                } else if (event instanceof PgEvent.Warning) {
+                    synchronized (warnings) {
+                        warnings.add(event.line().strip());
+                    }
                 }
-            }
-            reporter.detail(line);
+                reporter.detail(event.line());
             }).run();
-            if (result.exitCode() == 0) {
+            if (result.ok()) {
                 countedEarly.putAll(early.finish());
             }
         }
-        if (result.exitCode() != 0) {
-            List<String> shown = errors.isEmpty() ? result.lastLines() : errors;
-            String first = shown.stream().limit(3).reduce((a, b) -> a + " | " + b).orElse("no output");
-            throw new DbToolException(ExitCode.RUNTIME, "pg_restore failed with " + Math.max(1, errors.size())
+        if (!result.ok()) {
+            String first = result.errors().isEmpty() ? result.firstError()
+                    : result.errors().stream().limit(3).map(String::strip).reduce((a, b) -> a + " | " + b).orElseThrow();
+            throw result.failure("pg_restore failed with " + Math.max(1, result.errors().size())
                     + " error(s); the target may be partly restored; first: " + first);
         }
         if (!warnings.isEmpty()) {
