@@ -317,6 +317,17 @@ class BackupIT {
         assertThat(verifyDatabases()).isEmpty();
     }
 
+    /** The archive may be fine: a verify server that cannot be reached is a runtime failure, with its cause on -v. */
+    @Test
+    void anUnreachableVerifyServerIsARuntimeFailureWithItsCause() throws Exception {
+        TestDatabase db = shopDatabase();
+        Path cfg = config(project("shop", db, "    backup:\n      verify_url: postgresql://127.0.0.1:1/postgres\n"));
+        Cli run = dbtool("-v", "backup", "--project", "shop", "--verify", "--config", cfg.toString());
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        assertThat(run.err()).contains("dbtool: error: backup of shop failed: verification of shop-")
+                .contains("Caused by: ");
+    }
+
     @Test
     void verifyCatchesAnArchiveWhoseDataDoesNotRestore() throws Exception {
         TestDatabase db = server.createDatabase("bk_bad");
