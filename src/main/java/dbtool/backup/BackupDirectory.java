@@ -2,6 +2,7 @@ package dbtool.backup;
 
 import dbtool.DbToolException;
 import dbtool.ExitCode;
+import dbtool.archive.ArchiveName;
 import dbtool.transfer.WorkFiles;
 
 import java.io.IOException;
@@ -69,7 +70,8 @@ public final class BackupDirectory {
     public BackupDirectory(Path dir, String project) {
         this.dir = dir;
         this.project = requireValidProject(project);
-        String core = "(" + Pattern.quote(project) + "-(\\d{8}T\\d{6}Z)\\." + EXT_REGEX + ")";
+        // Groups: 1 the archive's name, 2 its stamp, 3 ".snapshot" or null.
+        String core = ArchiveName.coreRegex(Pattern.quote(project), EXT_REGEX);
         this.archiveName = Pattern.compile(core);
         this.anyOwnName = Pattern.compile("(\\.)?" + core + "(\\.sha256|\\.verified)?(\\.tmp|\\.partial|\\.body)?");
         this.workDirName = Pattern.compile("\\." + core + "\\.work");
@@ -162,7 +164,7 @@ public final class BackupDirectory {
                 continue;
             }
             boolean verified = isRegularFile(file.resolveSibling(m.group(1) + VERIFIED_SUFFIX));
-            result.add(new BackupFile(file, project, createdAt.get(), size(file), verified));
+            result.add(new BackupFile(file, project, createdAt.get(), size(file), verified, m.group(3) != null));
         }
         result.sort(NEWEST_FIRST);
         return List.copyOf(result);
@@ -179,7 +181,7 @@ public final class BackupDirectory {
             if (!m.matches() || tryParseStamp(m.group(3)).isEmpty()) {
                 continue;
             }
-            boolean temporary = m.group(1) != null || m.group(5) != null;
+            boolean temporary = m.group(1) != null || m.group(6) != null;
             Path archive = file.resolveSibling(m.group(2));
             boolean archiveComplete = isRegularFile(archive)
                     && isRegularFile(archive.resolveSibling(m.group(2) + SIDECAR_SUFFIX));

@@ -297,7 +297,11 @@ public final class BackupRun {
         return List.of();
     }
 
-    /** The project's retention rules; absent keys are 0, which keeps nothing (the newest is kept regardless). */
+    /** How backup, prune and list say that no keep_* rule is set. */
+    public static final String NO_POLICY = "no retention policy is set (keep_last, keep_daily, keep_weekly,"
+            + " keep_monthly under backup:)";
+
+    /** The project's retention rules; absent keys are 0. With none set, retention deletes nothing. */
     public static RetentionPolicy policy(BackupSettings settings) {
         return new RetentionPolicy(settings.keepLast(), settings.keepDaily(), settings.keepWeekly(),
                 settings.keepMonthly());
@@ -329,6 +333,9 @@ public final class BackupRun {
     private RetentionOutcome applyRetention(BackupDirectory backups, RetentionPolicy policy, Path protect,
             boolean dryRun, List<RunHistory.Entry> pending) {
         List<BackupFile> archives = backups.archives();
+        if (!policy.isSet()) {
+            reporter.info(NO_POLICY + " for project " + backups.project() + "; nothing is deleted");
+        }
         RetentionDecision decision = policy.apply(archives);
         Path newestVerified = archives.stream().filter(BackupFile::verified).findFirst()
                 .map(BackupFile::path).orElse(null);

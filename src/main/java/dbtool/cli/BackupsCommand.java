@@ -99,7 +99,8 @@ final class BackupsCommand implements Runnable {
                     lines.add(String.format("  %-40s  %s  %10s  %8s  %-12s  %12s rows  %-8s%s", f.fileName(),
                             f.createdAt(), Sizes.human(f.sizeBytes()), age(Duration.between(f.createdAt(), now)),
                             f.verified() ? "verified" : "not verified", total == null ? "?" : total,
-                            change(total, previous), drift ? "  DRIFT" : "").stripTrailing());
+                            change(total, previous), drift ? "  DRIFT" : "")
+                            .stripTrailing() + (f.snapshot() ? "  migration safety snapshot (never pruned)" : ""));
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("project", p.name());
                     row.put("archive", f.path().toString());
@@ -110,7 +111,11 @@ final class BackupsCommand implements Runnable {
                     row.put("rows", total);
                     row.put("rows_change", total == null || previous == null ? null : total - previous);
                     row.put("drift", drift);
+                    row.put("snapshot", f.snapshot());
                     json.add(row);
+                }
+                if (!BackupRun.policy(p.backup()).isSet()) {
+                    lines.add("  (" + BackupRun.NO_POLICY + ": nothing is ever deleted)");
                 }
                 int leftovers = dir.leftovers().size();
                 if (leftovers > 0) {

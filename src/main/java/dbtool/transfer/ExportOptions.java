@@ -1,5 +1,6 @@
 package dbtool.transfer;
 
+import dbtool.archive.ArchiveName;
 import dbtool.archive.Compression;
 import dbtool.config.ConnectionSettings;
 import dbtool.crypto.AgeEncryption;
@@ -12,6 +13,7 @@ import java.util.List;
  * @param project the project name recorded in the manifest, or null for a bare --url
  * @param output a directory (the archive gets a timestamped name) or a file path
  * @param encryption the age recipients the archive is encrypted to, or null for a plaintext archive
+ * @param kind a backup, or a migration's safety snapshot (named so that retention never deletes it)
  */
 public record ExportOptions(
         String project,
@@ -21,12 +23,19 @@ public record ExportOptions(
         Compression compression,
         List<String> schemas,
         List<String> excludeTables,
-        AgeEncryption encryption) {
+        AgeEncryption encryption,
+        ArchiveName.Kind kind) {
 
     /** A plaintext archive. */
     public ExportOptions(String project, ConnectionSettings source, Path output, int jobs, Compression compression,
             List<String> schemas, List<String> excludeTables) {
         this(project, source, output, jobs, compression, schemas, excludeTables, null);
+    }
+
+    /** A backup archive, encrypted to {@code encryption} when it is not null. */
+    public ExportOptions(String project, ConnectionSettings source, Path output, int jobs, Compression compression,
+            List<String> schemas, List<String> excludeTables, AgeEncryption encryption) {
+        this(project, source, output, jobs, compression, schemas, excludeTables, encryption, ArchiveName.Kind.BACKUP);
     }
 
     /** The archive's file name ending: {@code .tar.gz}, or {@code .tar.gz.age} when encrypted. */

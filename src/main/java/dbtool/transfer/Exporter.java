@@ -4,6 +4,7 @@ import dbtool.DbToolException;
 import dbtool.ExitCode;
 import dbtool.Reporter;
 import dbtool.archive.ArchiveLayout;
+import dbtool.archive.ArchiveName;
 import dbtool.archive.ArchiveWriter;
 import dbtool.archive.Checksums;
 import dbtool.archive.Compression;
@@ -46,8 +47,7 @@ import java.util.function.Consumer;
  */
 public final class Exporter {
 
-    public static final DateTimeFormatter STAMP =
-            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    public static final DateTimeFormatter STAMP = ArchiveName.STAMP;
 
     private final PgToolLocator tools;
     private final Reporter reporter;
@@ -175,7 +175,8 @@ public final class Exporter {
         }
         while (true) {
             Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-            String name = isFile ? fileName : options.archivePrefix() + "-" + STAMP.format(now) + extension;
+            String name = isFile ? fileName
+                    : new ArchiveName(options.archivePrefix(), now, options.kind(), extension).fileName();
             Path archive = dir.resolve(name);
             if (isFile && Files.exists(archive)) {
                 throw DbToolException.usage(output + " already exists; dbtool never overwrites an archive");
