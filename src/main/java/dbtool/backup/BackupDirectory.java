@@ -34,7 +34,8 @@ import java.util.stream.Stream;
  * <p>Only names this tool writes are ever looked at: {@code <project>-<yyyyMMdd'T'HHmmss'Z'>.<ext>} plus its
  * {@code .sha256} sidecar and {@code .verified} marker, and the temporary forms of those names (a leading
  * {@code .} and/or a trailing {@code .tmp}/{@code .partial}/{@code .body}), plus the exporter's work directory
- * {@code .<archive>.work/}. Everything else is invisible here, so nothing here can delete it.
+ * {@code .<archive>.work/}, and an import's unpack directory {@code .dbtool-import-<archive>-<n>/} unless a running
+ * import holds its lock. Everything else is invisible here, so nothing here can delete it.
  *
  * <p>An archive counts only once its sidecar exists: the writer renames the archive into place first and writes
  * the sidecar last, so a sidecar is the proof that the run finished.
@@ -66,6 +67,8 @@ public final class BackupDirectory {
     private final Pattern anyOwnName;
     /** The exporter's scratch directory (pg_dump's output before packing): always a leftover once no run holds the lock. */
     private final Pattern workDirName;
+    /** What a killed import or backup --verify of one of this project's archives left: the unpacked dump. */
+    private final Pattern importDirName;
 
     public BackupDirectory(Path dir, String project) {
         this.dir = dir;
@@ -75,6 +78,7 @@ public final class BackupDirectory {
         this.archiveName = Pattern.compile(core);
         this.anyOwnName = Pattern.compile("(\\.)?" + core + "(\\.sha256|\\.verified)?(\\.tmp|\\.partial|\\.body)?");
         this.workDirName = Pattern.compile("\\." + core + "\\.work");
+        this.importDirName = Pattern.compile(Pattern.quote(WorkFiles.IMPORT_PREFIX) + core + "-\\d+");
     }
 
     /** Rejects names that could escape the directory or make file names ambiguous. */
@@ -198,10 +202,22 @@ public final class BackupDirectory {
 
     /** Deletes {@link #leftovers()} and returns what was deleted, for the log. */
     public List<Path> cleanLeftovers() {
+        return cleanLeftovers(failure -> { });
+    }
+
+    /**
+     * Deletes {@link #leftovers()} and returns what was deleted. One that cannot be deleted does not stop the run:
+     * it is told to {@code failures} ("path: reason") and stays, so {@code backups list} shows it.
+     */
+    public List<Path> cleanLeftovers(java.util.function.Consumer<String> failures) {
         List<Path> deleted = new ArrayList<>();
         for (Path leftover : leftovers()) {
-            if (Files.isDirectory(leftover, LinkOption.NOFOLLOW_LINKS) ? deleteTree(leftover) : deleteIfExists(leftover)) {
-                deleted.add(leftover);
+            try {
+                if (Files.isDirectory(leftover, LinkOption.NOFOLLOW_LINKS) ? deleteTree(leftover) : deleteIfExists(leftover)) {
+                    deleted.add(leftover);
+                }
+            } catch (DbToolException e) {
+                failures.accept(e.getMessage());
             }
         }
         return List.copyOf(deleted);
@@ -243,7 +259,9 @@ public final class BackupDirectory {
             return entries.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> {
                         Matcher m = workDirName.matcher(p.getFileName().toString());
-                        return m.matches() && tryParseStamp(m.group(2)).isPresent();
+                        Matcher i = importDirName.matcher(p.getFileName().toString());
+                        return m.matches() && tryParseStamp(m.group(2)).isPresent()
+                                || i.matches() && tryParseStamp(i.group(2)).isPresent() && !WorkFiles.inUse(p);
                     })
                     .toList();
         } catch (IOException e) {

@@ -223,7 +223,8 @@ public final class BackupRun {
         RetentionPolicy policy = policy(settings);
         lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup that died ("
                 + stale.describe() + "); cleaning up what it left"));
-        List<Path> cleaned = backups.cleanLeftovers();
+        List<Path> cleaned = backups.cleanLeftovers(failure -> reporter.warn("could not remove a leftover of an"
+                + " interrupted run: " + failure + "; remove it by hand (backups list shows it)"));
         progress.cleaned = paths(cleaned);
         cleaned.forEach(p -> reporter.info("removed leftover of an interrupted run: " + p.getFileName()));
         if (verify) {

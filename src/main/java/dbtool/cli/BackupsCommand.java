@@ -117,9 +117,11 @@ final class BackupsCommand implements Runnable {
                 if (!BackupRun.policy(p.backup()).isSet()) {
                     lines.add("  (" + BackupRun.NO_POLICY + ": nothing is ever deleted)");
                 }
-                int leftovers = dir.leftovers().size();
-                if (leftovers > 0) {
-                    lines.add("  (" + leftovers + " leftover(s) of interrupted runs; the next backup removes them)");
+                List<Path> leftovers = dir.leftovers();
+                if (!leftovers.isEmpty()) {
+                    lines.add("  " + leftovers.size() + " leftover(s) of interrupted runs (the next backup of " + p.name()
+                            + " removes them; one that stays could not be removed: remove it by hand):");
+                    leftovers.forEach(l -> lines.add("    " + l));
                 }
             }
             root.print(spec, json, String.join(System.lineSeparator(), lines));
@@ -161,7 +163,8 @@ final class BackupsCommand implements Runnable {
                 try (ProjectLock lock = ProjectLock.acquire(dir.dir(), p.name())) {
                     lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup of "
                             + p.name() + " that died (" + stale.describe() + ")"));
-                    List<Path> leftovers = dryRun ? dir.leftovers() : dir.cleanLeftovers();
+                    List<Path> leftovers = dryRun ? dir.leftovers() : dir.cleanLeftovers(failure -> reporter.warn(
+                            "could not remove a leftover of an interrupted run: " + failure + "; remove it by hand"));
                     BackupRun.RetentionOutcome outcome = run.applyRetention(dir, BackupRun.policy(p.backup()), null, dryRun);
                     lines.add(p.name() + " (" + dir.dir() + "): keep " + outcome.kept().size() + ", " + verb + " "
                             + outcome.removed().size() + (leftovers.isEmpty() ? ""

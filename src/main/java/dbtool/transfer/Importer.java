@@ -56,7 +56,7 @@ public final class Importer {
         try (WorkFiles work = new WorkFiles()) {
             Manifest head = ArchiveReader.readManifest(options.archive(), options.decryptor());
             PgTool pgRestore = tools.forServer("pg_restore", majorOf(head.pgDumpVersion()));
-            Path workDir = work.track(createWorkDir(options.workDir(), archiveName));
+            Path workDir = work.createImportDir(options.workDir(), archiveName);
             requireSpace(workDir, head);
             // The target's read-only checks run while the archive is verified: both must pass before
             // anything is written to the server, and an unreachable server should not wait for 100 GB.
@@ -125,12 +125,6 @@ public final class Importer {
             }
             throw new DbToolException(ExitCode.RUNTIME, "import failed: " + message, e);
         }
-    }
-
-    private static Path createWorkDir(Path parent, String archiveName) throws IOException {
-        Files.createDirectories(parent);
-        return Files.createTempDirectory(parent, WorkFiles.PREFIX + "import-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
     private static void requireSpace(Path workDir, Manifest manifest) throws IOException {
