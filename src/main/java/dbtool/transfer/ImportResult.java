@@ -12,4 +12,11 @@ public record ImportResult(
         Manifest manifest,
         List<String> restoreWarnings,
         RowCountCheck.Outcome check,
-        long millis) {}
+        long millis,
+        String previousKeptAs) {
+
+    /** Whether --clean replaced an existing database (its previous contents are kept as {@link #previousKeptAs}). */
+    public boolean replaced() {
+        return previousKeptAs != null;
+    }
+}

@@ -12,6 +12,7 @@ import dbtool.pg.Connections;
 import dbtool.pg.PgEvent;
 import dbtool.pg.PgProcess;
 import dbtool.pg.PgTool;
+import dbtool.pg.PgToolFailure;
 import dbtool.pg.PgToolLocator;
 import dbtool.pg.PgVersion;
 import dbtool.pg.TocListing;
@@ -78,6 +79,10 @@ public final class Importer {
                 reporter.warn(archiveName + " has no .sha256 sidecar; relying on the checksums inside the archive");
             }
             boolean exists = join(preflight);
+            Path dumpDir = workDir.resolve(ArchiveLayout.DUMP_DIR);
+            if (exists && options.clean()) {
+                return replace(pgRestore, dumpDir, options, manifest, started);
+            }
             boolean created = false;
             if (!exists) {
                 createDatabase(target);
@@ -97,24 +102,25 @@ public final class Importer {
             List<String> warnings;
             Map<String, Long> countedEarly = new java.util.HashMap<>();
             try {
-                warnings = restore(pgRestore, workDir.resolve(ArchiveLayout.DUMP_DIR), options, manifest, countedEarly);
-            } catch (DbToolException e) {
-                if (created) {
-                    removeHook(dropOnInterrupt);
-                    if (dropped.compareAndSet(false, true)) {
-                        dropDatabase(target);
-                    }
-                    throw new DbToolException(e.exitCode(), e.getMessage().replace("the target may be partly restored",
-                            "the database it had created was dropped again"), e);
+                warnings = restore(pgRestore, dumpDir, options, target, manifest, countedEarly);
+            } catch (PgToolFailure e) {
+                if (!created) {
+                    throw new DbToolException(e.exitCode(), e.getMessage() + "; the target may be partly restored", e);
                 }
-                throw e;
+                removeHook(dropOnInterrupt);
+                // Say what is true: the server that failed the restore may not let us drop the database either.
+                boolean gone = dropped.compareAndSet(false, true) && dropDatabase(target);
+                throw new DbToolException(e.exitCode(), e.getMessage() + (gone
+                        ? "; the database it had created was dropped again"
+                        : "; the database it had created could not be dropped (see the warning above): drop it by hand"
+                                + " (dropdb " + target.database() + ") before you retry"), e);
             }
             if (created) {
                 removeHook(dropOnInterrupt);
             }
             RowCountCheck.Outcome check = RowCountCheck.run(target, manifest, Math.max(1, options.jobs()), countedEarly);
             long millis = (System.nanoTime() - started) / 1_000_000;
-            return new ImportResult(target, created, manifest, warnings, check, millis);
+            return new ImportResult(target, created, manifest, warnings, check, millis, null);
         } catch (SQLException e) {
             throw Connections.explain(target, e);
         } catch (IOException e) {
@@ -124,6 +130,29 @@ public final class Importer {
                         + "; free space or set DBTOOL_WORK_DIR to a larger disk; the target was not touched", e);
             }
             throw new DbToolException(ExitCode.RUNTIME, "import failed: " + message, e);
+        }
+    }
+
+    /**
+     * --clean --yes on an existing database: restore into a new database beside it, count, and only when every count
+     * matches put it in the target's place. A failure, a mismatch or Ctrl-C anywhere before that leaves the target
+     * exactly as it was.
+     */
+    private ImportResult replace(PgTool pgRestore, Path dumpDir, ImportOptions options, Manifest manifest, long started) {
+        ConnectionSettings target = options.target();
+        try (DatabaseReplacement replacement = DatabaseReplacement.begin(target, reporter)) {
+            ConnectionSettings staging = replacement.staging();
+            Map<String, Long> countedEarly = new java.util.HashMap<>();
+            List<String> warnings;
+            try {
+                warnings = restore(pgRestore, dumpDir, options, staging, manifest, countedEarly);
+            } catch (PgToolFailure e) {
+                throw new DbToolException(e.exitCode(), e.getMessage() + "; " + target.describe() + " was not changed", e);
+            }
+            RowCountCheck.Outcome check = RowCountCheck.run(staging, manifest, Math.max(1, options.jobs()), countedEarly);
+            String keptAs = check.passed() ? replacement.swap() : null;
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            return new ImportResult(target, false, manifest, warnings, check, millis, keptAs);
         }
     }
 
@@ -166,10 +195,14 @@ public final class Importer {
         } catch (SQLException e) {
             throw Connections.explain(target, e);
         }
+        if (clean) {
+            DatabaseReplacement.requireNoOtherSessions(target); // before unpacking 100 GB, not after
+            return true;
+        }
         try (Connection connection = Connections.open(target)) {
-            if (!clean && !Catalog.isEmpty(connection)) {
+            if (!Catalog.isEmpty(connection)) {
                 throw DbToolException.usage("target database " + target.describe() + " is not empty; import into an"
-                        + " empty database, or add --clean --yes to drop the archive's objects there first");
+                        + " empty database, or add --clean --yes to replace it");
             }
             return true;
         } catch (SQLException e) {
@@ -249,7 +282,8 @@ public final class Importer {
         }
     }
 
-    private void dropDatabase(ConnectionSettings target) {
+    /** Whether the database is gone. */
+    private boolean dropDatabase(ConnectionSettings target) {
         try (Connection admin = openMaintenance(target); Statement st = admin.createStatement()) {
             // pg_restore's workers may still be connected (they are being killed right now).
             try (PreparedStatement ps = admin.prepareStatement(
@@ -259,8 +293,10 @@ public final class Importer {
             }
             st.execute("drop database if exists " + Connections.quoteIdentifier(target.database()));
             reporter.info("dropped the database " + target.database() + " this import had created");
+            return true;
         } catch (SQLException | DbToolException e) {
             reporter.warn("could not drop the partly restored database " + target.database() + ": " + e.getMessage());
+            return false;
         }
     }
 
@@ -268,10 +304,10 @@ public final class Importer {
      * Runs pg_restore. In parallel mode it reports each table whose data is loaded ("finished item N
      * TABLE DATA"); those are counted right away, beside the index builds, into {@code countedEarly}.
      */
-    private List<String> restore(PgTool pgRestore, Path dumpDir, ImportOptions options, Manifest manifest,
-            Map<String, Long> countedEarly) {
+    private List<String> restore(PgTool pgRestore, Path dumpDir, ImportOptions options, ConnectionSettings into,
+            Manifest manifest, Map<String, Long> countedEarly) {
         boolean parallel = options.jobs() > 1;
-        Map<String, Manifest.Table> dataItems = parallel ? dataItems(pgRestore, dumpDir, manifest, options.target()) : Map.of();
+        Map<String, Manifest.Table> dataItems = parallel ? dataItems(pgRestore, dumpDir, manifest, into) : Map.of();
         List<String> args = new ArrayList<>(List.of("--jobs=" + Math.max(1, options.jobs())));
         if (parallel) {
             args.add("--verbose");
@@ -280,18 +316,14 @@ public final class Importer {
             args.add("--no-owner");
             args.add("--no-privileges");
         }
-        if (options.clean()) {
-            args.add("--clean");
-            args.add("--if-exists");
-        }
-        args.addAll(PgProcess.connectionArguments(options.target()));
+        args.addAll(PgProcess.connectionArguments(into));
         args.add(dumpDir.toString());
         List<String> warnings = new ArrayList<>();
-        reporter.info("restoring into " + options.target().describe() + " with " + Math.max(1, options.jobs()) + " jobs");
-        EarlyRowCounter early = new EarlyRowCounter(options.target());
+        reporter.info("restoring into " + into.describe() + " with " + Math.max(1, options.jobs()) + " jobs");
+        EarlyRowCounter early = new EarlyRowCounter(into);
         PgProcess.Result result;
         try (early) {
-            result = new PgProcess(pgRestore, args, options.target(), event -> {
+            result = new PgProcess(pgRestore, args, into, event -> {
                 if (event instanceof PgEvent.ItemFinished item && item.isTableData()
                         && dataItems.containsKey(String.valueOf(item.dumpId()))) {
                     early.loaded(dataItems.get(String.valueOf(item.dumpId())));
@@ -309,8 +341,7 @@ public final class Importer {
         if (!result.ok()) {
             String first = result.errors().isEmpty() ? result.firstError()
                     : result.errors().stream().limit(3).map(String::strip).reduce((a, b) -> a + " | " + b).orElseThrow();
-            throw result.failure("pg_restore failed with " + Math.max(1, result.errors().size())
-                    + " error(s); the target may be partly restored; first: " + first);
+            throw result.failure("pg_restore failed with " + Math.max(1, result.errors().size()) + " error(s): " + first);
         }
         if (!warnings.isEmpty()) {
             reporter.warn("pg_restore printed " + warnings.size() + " warning(s), first: " + warnings.get(0));
