@@ -46,9 +46,38 @@ public final class ManifestJson {
         if (manifest.formatVersion() < Manifest.FIRST_FORMAT_VERSION) {
             throw DbToolException.archive(archiveName + ": manifest.json has no valid format_version; the archive is damaged");
         }
-        if (manifest.tables() == null || manifest.files() == null) {
-            throw DbToolException.archive(archiveName + ": manifest.json lacks tables or files; the archive is damaged");
-        }
+        requireFields(manifest, archiveName);
         return manifest;
+    }
+
+    /** Fields every reader relies on: a missing one is a damaged archive (exit 4) named here, not a crash later. */
+    private static void requireFields(Manifest m, String archiveName) {
+        require(m.createdAt(), "created_at", archiveName);
+        require(m.pgDumpVersion(), "pg_dump_version", archiveName);
+        require(m.tables(), "tables", archiveName);
+        require(m.files(), "files", archiveName);
+        require(m.extensions(), "extensions", archiveName);
+        if (!m.pgDumpVersion().matches("\\d+(\\.\\d+)*.*")) {
+            throw DbToolException.archive(archiveName + ": manifest.json field 'pg_dump_version' is '" + m.pgDumpVersion()
+                    + "', not a version; the archive is damaged or not a dbtool archive");
+        }
+        for (Manifest.Table t : m.tables()) {
+            require(t, "tables[]", archiveName);
+            require(t.schema(), "tables[].schema", archiveName);
+            require(t.name(), "tables[].name", archiveName);
+            require(t.kind(), "tables[].kind", archiveName);
+        }
+        for (Manifest.FileEntry f : m.files()) {
+            require(f, "files[]", archiveName);
+            require(f.path(), "files[].path", archiveName);
+        }
+        m.extensions().forEach(e -> require(e == null ? null : e.name(), "extensions[].name", archiveName));
+    }
+
+    private static void require(Object value, String field, String archiveName) {
+        if (value == null) {
+            throw DbToolException.archive(archiveName + ": manifest.json lacks the field '" + field
+                    + "'; the archive is damaged or was not written by dbtool");
+        }
     }
 }

@@ -2,6 +2,7 @@ package dbtool.backup;
 
 import dbtool.DbToolException;
 import dbtool.ExitCode;
+import dbtool.archive.ArchiveName;
 import dbtool.transfer.WorkFiles;
 
 import java.io.IOException;
@@ -33,7 +34,8 @@ import java.util.stream.Stream;
  * <p>Only names this tool writes are ever looked at: {@code <project>-<yyyyMMdd'T'HHmmss'Z'>.<ext>} plus its
  * {@code .sha256} sidecar and {@code .verified} marker, and the temporary forms of those names (a leading
  * {@code .} and/or a trailing {@code .tmp}/{@code .partial}/{@code .body}), plus the exporter's work directory
- * {@code .<archive>.work/}. Everything else is invisible here, so nothing here can delete it.
+ * {@code .<archive>.work/}, and an import's unpack directory {@code .dbtool-import-<archive>-<n>/} unless a running
+ * import holds its lock. Everything else is invisible here, so nothing here can delete it.
  *
  * <p>An archive counts only once its sidecar exists: the writer renames the archive into place first and writes
  * the sidecar last, so a sidecar is the proof that the run finished.
@@ -65,14 +67,18 @@ public final class BackupDirectory {
     private final Pattern anyOwnName;
     /** The exporter's scratch directory (pg_dump's output before packing): always a leftover once no run holds the lock. */
     private final Pattern workDirName;
+    /** What a killed import or backup --verify of one of this project's archives left: the unpacked dump. */
+    private final Pattern importDirName;
 
     public BackupDirectory(Path dir, String project) {
         this.dir = dir;
         this.project = requireValidProject(project);
-        String core = "(" + Pattern.quote(project) + "-(\\d{8}T\\d{6}Z)\\." + EXT_REGEX + ")";
+        // Groups: 1 the archive's name, 2 its stamp, 3 ".snapshot" or null.
+        String core = ArchiveName.coreRegex(Pattern.quote(project), EXT_REGEX);
         this.archiveName = Pattern.compile(core);
         this.anyOwnName = Pattern.compile("(\\.)?" + core + "(\\.sha256|\\.verified)?(\\.tmp|\\.partial|\\.body)?");
         this.workDirName = Pattern.compile("\\." + core + "\\.work");
+        this.importDirName = Pattern.compile(Pattern.quote(WorkFiles.IMPORT_PREFIX) + core + "-\\d+");
     }
 
     /** Rejects names that could escape the directory or make file names ambiguous. */
@@ -162,7 +168,7 @@ public final class BackupDirectory {
                 continue;
             }
             boolean verified = isRegularFile(file.resolveSibling(m.group(1) + VERIFIED_SUFFIX));
-            result.add(new BackupFile(file, project, createdAt.get(), size(file), verified));
+            result.add(new BackupFile(file, project, createdAt.get(), size(file), verified, m.group(3) != null));
         }
         result.sort(NEWEST_FIRST);
         return List.copyOf(result);
@@ -179,7 +185,7 @@ public final class BackupDirectory {
             if (!m.matches() || tryParseStamp(m.group(3)).isEmpty()) {
                 continue;
             }
-            boolean temporary = m.group(1) != null || m.group(5) != null;
+            boolean temporary = m.group(1) != null || m.group(6) != null;
             Path archive = file.resolveSibling(m.group(2));
             boolean archiveComplete = isRegularFile(archive)
                     && isRegularFile(archive.resolveSibling(m.group(2) + SIDECAR_SUFFIX));
@@ -196,10 +202,22 @@ public final class BackupDirectory {
 
     /** Deletes {@link #leftovers()} and returns what was deleted, for the log. */
     public List<Path> cleanLeftovers() {
+        return cleanLeftovers(failure -> { });
+    }
+
+    /**
+     * Deletes {@link #leftovers()} and returns what was deleted. One that cannot be deleted does not stop the run:
+     * it is told to {@code failures} ("path: reason") and stays, so {@code backups list} shows it.
+     */
+    public List<Path> cleanLeftovers(java.util.function.Consumer<String> failures) {
         List<Path> deleted = new ArrayList<>();
         for (Path leftover : leftovers()) {
-            if (Files.isDirectory(leftover, LinkOption.NOFOLLOW_LINKS) ? deleteTree(leftover) : deleteIfExists(leftover)) {
-                deleted.add(leftover);
+            try {
+                if (Files.isDirectory(leftover, LinkOption.NOFOLLOW_LINKS) ? deleteTree(leftover) : deleteIfExists(leftover)) {
+                    deleted.add(leftover);
+                }
+            } catch (DbToolException e) {
+                failures.accept(e.getMessage());
             }
         }
         return List.copyOf(deleted);
@@ -241,7 +259,9 @@ public final class BackupDirectory {
             return entries.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> {
                         Matcher m = workDirName.matcher(p.getFileName().toString());
-                        return m.matches() && tryParseStamp(m.group(2)).isPresent();
+                        Matcher i = importDirName.matcher(p.getFileName().toString());
+                        return m.matches() && tryParseStamp(m.group(2)).isPresent()
+                                || i.matches() && tryParseStamp(i.group(2)).isPresent() && !WorkFiles.inUse(p);
                     })
                     .toList();
         } catch (IOException e) {

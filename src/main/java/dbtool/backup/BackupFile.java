@@ -9,12 +9,18 @@ import java.util.Objects;
  *
  * @param createdAt the UTC time stamp from the file name (not the file's mtime, which copies and restores change)
  * @param verified  whether a {@code <archive>.verified} marker exists, written by {@code --verify}
+ * @param snapshot  a migration's safety snapshot ({@code <project>-<stamp>.snapshot.<ext>}): retention never deletes it
  */
-public record BackupFile(Path path, String project, Instant createdAt, long sizeBytes, boolean verified) {
+public record BackupFile(Path path, String project, Instant createdAt, long sizeBytes, boolean verified, boolean snapshot) {
     public BackupFile {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(project, "project");
         Objects.requireNonNull(createdAt, "createdAt");
+    }
+
+    /** A backup archive (not a migration's safety snapshot). */
+    public BackupFile(Path path, String project, Instant createdAt, long sizeBytes, boolean verified) {
+        this(path, project, createdAt, sizeBytes, verified, false);
     }
 
     public String fileName() {

@@ -14,6 +14,7 @@ import dbtool.crypto.AgeEncryption;
 import dbtool.crypto.AgeIdentity;
 import dbtool.crypto.Decryptor;
 import dbtool.pg.Connections;
+import dbtool.pg.PgToolFailure;
 import dbtool.pg.PgToolLocator;
 import dbtool.transfer.ExportOptions;
 import dbtool.transfer.ExportResult;
@@ -96,10 +97,12 @@ public final class BackupRun {
      * @param droppedDatabases verification databases of interrupted runs that were dropped
      * @param notifyFailures warnings from the notifier; they never change the exit code
      * @param drift tables whose rows dropped sharply since the previous backup (then the exit code is 7)
+     * @param failure the failure with its cause (for -v), or null
      */
     public record Outcome(String project, ExitCode exitCode, String error, Path archive, long sizeBytes, long rows,
             boolean verified, List<String> removed, List<String> kept, List<String> cleaned,
-            List<String> droppedDatabases, List<String> notifyFailures, long millis, List<TableDrift> drift) {
+            List<String> droppedDatabases, List<String> notifyFailures, long millis, List<TableDrift> drift,
+            DbToolException failure) {
         public Outcome {
             removed = List.copyOf(removed);
             kept = List.copyOf(kept);
@@ -131,28 +134,25 @@ public final class BackupRun {
         BackupSettings settings = project.backup();
         boolean verify = verifyFlag || settings.verify();
         Progress progress = new Progress();
-        ExitCode code = ExitCode.OK;
-        String error = null;
+        DbToolException failure = null;
         try {
             runLocked(project, settings, verify, progress, started);
-            if (!progress.drift.isEmpty()) {
-                code = ExitCode.DRIFT;
-            }
         } catch (DbToolException e) {
-            code = e.exitCode();
-            error = e.getMessage();
+            failure = e;
         } catch (RuntimeException e) {
             // A bug must still end as a failed backup with an alert, not as a silent crash of the whole --all run.
-            code = ExitCode.RUNTIME;
-            error = "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage();
+            failure = new DbToolException(ExitCode.RUNTIME, "unexpected " + e.getClass().getSimpleName() + ": "
+                    + e.getMessage(), e);
         }
+        ExitCode code = failure != null ? failure.exitCode() : progress.drift.isEmpty() ? ExitCode.OK : ExitCode.DRIFT;
+        String error = failure == null ? null : failure.getMessage();
         List<String> notifyFailures = new ArrayList<>(notifyOutcome(project, code, error, progress));
         ExportResult export = progress.export;
         Outcome outcome = new Outcome(project.name(), code, error, export == null ? null : export.archive(),
                 export == null ? 0 : export.sizeBytes(), export == null ? 0 : export.manifest().totalRows(),
                 progress.verified, progress.removed, progress.kept, progress.cleaned, progress.droppedDatabases,
                 notifyFailures,
-                (System.nanoTime() - started) / 1_000_000, progress.drift);
+                (System.nanoTime() - started) / 1_000_000, progress.drift, failure);
         List<String> metricsFailures = new BackupMetrics(reporter).publish(project, outcome, Instant.now());
         if (metricsFailures.isEmpty()) {
             return outcome;
@@ -160,7 +160,8 @@ public final class BackupRun {
         notifyFailures.addAll(metricsFailures);
         return new Outcome(outcome.project(), outcome.exitCode(), outcome.error(), outcome.archive(),
                 outcome.sizeBytes(), outcome.rows(), outcome.verified(), outcome.removed(), outcome.kept(),
-                outcome.cleaned(), outcome.droppedDatabases(), notifyFailures, outcome.millis(), outcome.drift());
+                outcome.cleaned(), outcome.droppedDatabases(), notifyFailures, outcome.millis(), outcome.drift(),
+                outcome.failure());
     }
 
     /**
@@ -222,7 +223,8 @@ public final class BackupRun {
         RetentionPolicy policy = policy(settings);
         lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup that died ("
                 + stale.describe() + "); cleaning up what it left"));
-        List<Path> cleaned = backups.cleanLeftovers();
+        List<Path> cleaned = backups.cleanLeftovers(failure -> reporter.warn("could not remove a leftover of an"
+                + " interrupted run: " + failure + "; remove it by hand (backups list shows it)"));
         progress.cleaned = paths(cleaned);
         cleaned.forEach(p -> reporter.info("removed leftover of an interrupted run: " + p.getFileName()));
         if (verify) {
@@ -296,7 +298,11 @@ public final class BackupRun {
         return List.of();
     }
 
-    /** The project's retention rules; absent keys are 0, which keeps nothing (the newest is kept regardless). */
+    /** How backup, prune and list say that no keep_* rule is set. */
+    public static final String NO_POLICY = "no retention policy is set (keep_last, keep_daily, keep_weekly,"
+            + " keep_monthly under backup:)";
+
+    /** The project's retention rules; absent keys are 0. With none set, retention deletes nothing. */
     public static RetentionPolicy policy(BackupSettings settings) {
         return new RetentionPolicy(settings.keepLast(), settings.keepDaily(), settings.keepWeekly(),
                 settings.keepMonthly());
@@ -328,6 +334,9 @@ public final class BackupRun {
     private RetentionOutcome applyRetention(BackupDirectory backups, RetentionPolicy policy, Path protect,
             boolean dryRun, List<RunHistory.Entry> pending) {
         List<BackupFile> archives = backups.archives();
+        if (!policy.isSet()) {
+            reporter.info(NO_POLICY + " for project " + backups.project() + "; nothing is deleted");
+        }
         RetentionDecision decision = policy.apply(archives);
         Path newestVerified = archives.stream().filter(BackupFile::verified).findFirst()
                 .map(BackupFile::path).orElse(null);
@@ -418,9 +427,9 @@ public final class BackupRun {
             if (e.exitCode() == ExitCode.VALIDATION && e.getMessage().startsWith(what)) {
                 throw e;
             }
-            // Whatever broke the restore, it means this archive is not known to be good: a validation failure.
-            ExitCode code = e.exitCode() == ExitCode.RUNTIME || e.exitCode() == ExitCode.USAGE
-                    ? ExitCode.VALIDATION : e.exitCode();
+            // pg_restore failing on the archive's contents means this archive does not restore: a validation failure.
+            // A verify server that cannot be reached or a full disk says nothing about the archive: runtime.
+            ExitCode code = isRestoreFailure(e) ? ExitCode.VALIDATION : e.exitCode();
             throw new DbToolException(code, what + ": " + e.getMessage()
                     + "; the archive is kept but not counted as verified and nothing was pruned", e);
         } finally {
@@ -431,6 +440,15 @@ public final class BackupRun {
                 // the hook is running or ran: it drops the same database, "if exists"
             }
         }
+    }
+
+    private static boolean isRestoreFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof PgToolFailure f) {
+                return !(f instanceof PgToolFailure.DiskFull);
+            }
+        }
+        return false;
     }
 
     /** backup.verify_url names the server (its database part is ignored); default: the source server. */

@@ -21,12 +21,15 @@ import java.util.function.ToLongFunction;
  * has count left when it reaches the oldest archive keeps that one too, even if its bucket was already seen, so that
  * the history reaches back as far as possible.
  *
- * <p>Two deliberate differences from restic: a count of 0 keeps nothing (restic keeps everything when all counts are
- * 0), and the newest archive is always kept, so a misconfigured policy can never delete the last good backup.
+ * <p>A count of 0 keeps nothing for that rule; with every count 0 (no rule set) nothing is deleted at all, as restic
+ * refuses to forget without a policy. The newest archive is always kept, so a misconfigured policy can never delete
+ * the last good backup. Migration safety snapshots are not backups: they are always kept and count for no rule.
  * Buckets are computed in UTC (restic uses each snapshot's local time), matching the UTC stamps in file names.
  */
 public record RetentionPolicy(int keepLast, int keepDaily, int keepWeekly, int keepMonthly) {
     public static final String REASON_NEWEST = "newest archive (always kept)";
+    public static final String REASON_SNAPSHOT = "migration safety snapshot (retention never deletes it)";
+    public static final String REASON_NO_POLICY = "no retention policy set";
 
     public RetentionPolicy {
         requireNotNegative("keep_last", keepLast);
@@ -41,10 +44,33 @@ public record RetentionPolicy(int keepLast, int keepDaily, int keepWeekly, int k
         }
     }
 
-    /** @param archives one project's complete archives, in any order (they are sorted newest first here) */
+    /** Whether any rule is set. Without one nothing is deleted, as restic's forget refuses to run without a policy. */
+    public boolean isSet() {
+        return keepLast > 0 || keepDaily > 0 || keepWeekly > 0 || keepMonthly > 0;
+    }
+
+    /**
+     * @param archives one project's complete archives, in any order (they are sorted newest first here). Safety
+     *     snapshots are always kept and take no rule's place; with no rule set everything is kept.
+     */
     public RetentionDecision apply(List<BackupFile> archives) {
         List<BackupFile> sorted = new ArrayList<>(archives);
         sorted.sort(BackupDirectory.NEWEST_FIRST);
+        List<BackupFile> keep = new ArrayList<>();
+        Map<Path, List<String>> reasons = new LinkedHashMap<>();
+        for (BackupFile snapshot : sorted.stream().filter(BackupFile::snapshot).toList()) {
+            keep.add(snapshot);
+            reasons.put(snapshot.path(), List.of(REASON_SNAPSHOT));
+        }
+        sorted.removeIf(BackupFile::snapshot);
+        if (!isSet()) {
+            for (BackupFile file : sorted) {
+                keep.add(file);
+                reasons.put(file.path(), List.of(REASON_NO_POLICY));
+            }
+            keep.sort(BackupDirectory.NEWEST_FIRST);
+            return new RetentionDecision(keep, List.of(), reasons);
+        }
 
         List<Bucket> buckets = List.of(
                 new Bucket("last", keepLast, null),
@@ -52,9 +78,7 @@ public record RetentionPolicy(int keepLast, int keepDaily, int keepWeekly, int k
                 new Bucket("weekly", keepWeekly, RetentionPolicy::isoWeek),
                 new Bucket("monthly", keepMonthly, RetentionPolicy::month));
 
-        List<BackupFile> keep = new ArrayList<>();
         List<BackupFile> remove = new ArrayList<>();
-        Map<Path, List<String>> reasons = new LinkedHashMap<>();
         for (int nr = 0; nr < sorted.size(); nr++) {
             BackupFile current = sorted.get(nr);
             boolean oldest = nr == sorted.size() - 1;
@@ -79,6 +103,7 @@ public record RetentionPolicy(int keepLast, int keepDaily, int keepWeekly, int k
                 reasons.put(current.path(), List.copyOf(why));
             }
         }
+        keep.sort(BackupDirectory.NEWEST_FIRST);
         return new RetentionDecision(keep, remove, reasons);
     }
 

@@ -105,13 +105,15 @@ final class BackupCommand implements Callable<Integer> {
     private static DbToolException failure(List<BackupRun.Outcome> failed, int total) {
         if (total == 1) {
             BackupRun.Outcome only = failed.get(0);
-            return new DbToolException(only.exitCode(), "backup of " + only.project() + " failed: " + only.error());
+            return new DbToolException(only.exitCode(), "backup of " + only.project() + " failed: " + only.error(),
+                    only.failure());
         }
         ExitCode code = failed.stream().map(BackupRun.Outcome::exitCode).distinct().count() == 1
                 ? failed.get(0).exitCode() : ExitCode.RUNTIME;
         List<String> parts = failed.stream().map(o -> o.project() + " (exit " + o.exitCode().code() + ": " + o.error() + ")")
                 .toList();
-        return new DbToolException(code, failed.size() + " of " + total + " backups failed: " + String.join("; ", parts));
+        return new DbToolException(code, failed.size() + " of " + total + " backups failed: " + String.join("; ", parts),
+                failed.get(0).failure());
     }
 
     static Map<String, Object> json(List<BackupRun.Outcome> outcomes) {

@@ -99,7 +99,8 @@ final class BackupsCommand implements Runnable {
                     lines.add(String.format("  %-40s  %s  %10s  %8s  %-12s  %12s rows  %-8s%s", f.fileName(),
                             f.createdAt(), Sizes.human(f.sizeBytes()), age(Duration.between(f.createdAt(), now)),
                             f.verified() ? "verified" : "not verified", total == null ? "?" : total,
-                            change(total, previous), drift ? "  DRIFT" : "").stripTrailing());
+                            change(total, previous), drift ? "  DRIFT" : "")
+                            .stripTrailing() + (f.snapshot() ? "  migration safety snapshot (never pruned)" : ""));
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("project", p.name());
                     row.put("archive", f.path().toString());
@@ -110,11 +111,17 @@ final class BackupsCommand implements Runnable {
                     row.put("rows", total);
                     row.put("rows_change", total == null || previous == null ? null : total - previous);
                     row.put("drift", drift);
+                    row.put("snapshot", f.snapshot());
                     json.add(row);
                 }
-                int leftovers = dir.leftovers().size();
-                if (leftovers > 0) {
-                    lines.add("  (" + leftovers + " leftover(s) of interrupted runs; the next backup removes them)");
+                if (!BackupRun.policy(p.backup()).isSet()) {
+                    lines.add("  (" + BackupRun.NO_POLICY + ": nothing is ever deleted)");
+                }
+                List<Path> leftovers = dir.leftovers();
+                if (!leftovers.isEmpty()) {
+                    lines.add("  " + leftovers.size() + " leftover(s) of interrupted runs (the next backup of " + p.name()
+                            + " removes them; one that stays could not be removed: remove it by hand):");
+                    leftovers.forEach(l -> lines.add("    " + l));
                 }
             }
             root.print(spec, json, String.join(System.lineSeparator(), lines));
@@ -156,7 +163,8 @@ final class BackupsCommand implements Runnable {
                 try (ProjectLock lock = ProjectLock.acquire(dir.dir(), p.name())) {
                     lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup of "
                             + p.name() + " that died (" + stale.describe() + ")"));
-                    List<Path> leftovers = dryRun ? dir.leftovers() : dir.cleanLeftovers();
+                    List<Path> leftovers = dryRun ? dir.leftovers() : dir.cleanLeftovers(failure -> reporter.warn(
+                            "could not remove a leftover of an interrupted run: " + failure + "; remove it by hand"));
                     BackupRun.RetentionOutcome outcome = run.applyRetention(dir, BackupRun.policy(p.backup()), null, dryRun);
                     lines.add(p.name() + " (" + dir.dir() + "): keep " + outcome.kept().size() + ", " + verb + " "
                             + outcome.removed().size() + (leftovers.isEmpty() ? ""

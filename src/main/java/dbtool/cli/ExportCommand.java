@@ -1,5 +1,6 @@
 package dbtool.cli;
 
+import dbtool.archive.ArchiveName;
 import dbtool.archive.Compression;
 import dbtool.config.ConfigLoader;
 import dbtool.config.EncryptionSettings;
@@ -83,7 +84,8 @@ final class ExportCommand implements Callable<Integer> {
         }
         ExportOptions options = new ExportOptions(target.project, target.connection(config), out,
                 Jobs.resolve(jobs),
-                Compression.fromCliName(compress), schemas, excludeTables, recipients, globals, rolePasswords);
+                Compression.fromCliName(compress), schemas, excludeTables, recipients, globals, rolePasswords,
+                ArchiveName.Kind.BACKUP);
         reporter.info("exporting " + options.source().describe()
                 + (recipients == null ? "" : ", encrypted to " + recipients.recipientCount() + " age recipient(s)"));
         ExportResult result = new Exporter(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version()).export(options);

@@ -44,7 +44,8 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "N", description = "Parallel pg_restore jobs (default: number of cores).")
     Integer jobs;
 
-    @Option(names = "--clean", description = "Drop the archive's objects in a non-empty target first (needs --yes).")
+    @Option(names = "--clean", description = "Replace a non-empty target (needs --yes): restore into a new database"
+            + " beside it, swap names once every row count matches; the old one is kept as <name>_before_<UTC time>.")
     boolean clean;
 
     @Option(names = "--yes", description = "Confirm --clean.")
@@ -83,8 +84,9 @@ final class ImportCommand implements Callable<Integer> {
         root.print(spec, json(result), text(result));
         if (!check.passed()) {
             throw new DbToolException(ExitCode.VALIDATION, check.mismatches().size() + " of " + check.tablesChecked()
-                    + " tables differ from the archive's manifest after restore (listed above); do not switch over to "
-                    + result.target().describe());
+                    + " tables differ from the archive's manifest after restore (listed above); " + (clean
+                    ? result.target().describe() + " was not changed (the new copy was dropped)"
+                    : "do not switch over to " + result.target().describe()));
         }
         return 0;
     }
@@ -116,6 +118,7 @@ final class ImportCommand implements Callable<Integer> {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("target", result.target().describe());
         json.put("created_database", result.createdDatabase());
+        json.put("previous_database_kept_as", result.previousKeptAs());
         json.put("tables_checked", result.check().tablesChecked());
         json.put("rows_checked", result.check().rowsChecked());
         json.put("mismatches", result.check().mismatches());
@@ -136,7 +139,10 @@ final class ImportCommand implements Callable<Integer> {
         if (!check.passed()) {
             return null;
         }
-        return "imported into " + result.target().describe() + ": " + check.tablesChecked() + " tables, "
+        String done = "imported into " + result.target().describe() + ": " + check.tablesChecked() + " tables, "
                 + check.rowsChecked() + " rows, all row counts match the manifest (" + Sizes.seconds(result.millis()) + ")";
+        return !result.replaced() ? done : "replaced " + result.target().describe() + "; the previous database is kept as "
+                + result.previousKeptAs() + " (drop it when you no longer need it: dropdb '" + result.previousKeptAs()
+                + "')\n" + done;
     }
 }

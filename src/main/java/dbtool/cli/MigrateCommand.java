@@ -2,6 +2,7 @@ package dbtool.cli;
 
 import dbtool.DbToolException;
 import dbtool.ExitCode;
+import dbtool.archive.ArchiveName;
 import dbtool.archive.Compression;
 import dbtool.backup.ProjectLock;
 import dbtool.config.ConfigLoader;
@@ -74,7 +75,8 @@ final class MigrateCommand implements Callable<Integer> {
         Migrator migrator = new Migrator(reporter, () -> new Exporter(PgToolLocator.fromSystemEnvironment(), reporter,
                 DbTool.version()).export(new ExportOptions(project, connection, backupDir,
                         Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of(),
-                        projectConfig.encryption().encryption())).archive());
+                        projectConfig.encryption().encryption(), false, false,
+                        ArchiveName.Kind.SNAPSHOT)).archive());
         MigrateOptions options = new MigrateOptions(connection, dir != null ? dir : projectConfig.migrate().dir(),
                 targetVersion, dryRun, contract, force, !noSnapshot, projectConfig.migrate());
         if (dryRun) {

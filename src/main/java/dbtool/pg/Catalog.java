@@ -13,8 +13,9 @@ public final class Catalog {
 
     private Catalog() {}
 
-    /** A relation that holds rows, as the catalogs describe it; {@code owner} is its owner's role name. */
-    public record Relation(String schema, String name, String kind, boolean populated, long sizeBytes, String owner) {
+    /** A relation that holds rows, as the catalogs describe it; {@code oid} identifies it in pg_dump's TOC, {@code owner} is its owner's role name. */
+    public record Relation(long oid, String schema, String name, String kind, boolean populated, long sizeBytes,
+            String owner) {
 
         public String qualifiedName() {
             return schema + "." + name;
@@ -23,7 +24,7 @@ public final class Catalog {
 
     private static final String RELATIONS = """
             select n.nspname, c.relname, c.relkind::text, c.relispopulated, pg_total_relation_size(c.oid),
-                   pg_get_userbyid(c.relowner)
+                   pg_get_userbyid(c.relowner), c.oid::int8
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where c.relkind in ('r', 'p', 'm')
               and c.relpersistence <> 't'
@@ -44,8 +45,8 @@ public final class Catalog {
                     case "m" -> Manifest.Table.MATERIALIZED_VIEW;
                     default -> Manifest.Table.TABLE;
                 };
-                result.add(new Relation(rs.getString(1), rs.getString(2), kind, rs.getBoolean(4), rs.getLong(5),
-                        rs.getString(6)));
+                result.add(new Relation(rs.getLong(7), rs.getString(1), rs.getString(2), kind, rs.getBoolean(4),
+                        rs.getLong(5), rs.getString(6)));
             }
         }
         return result;
@@ -64,8 +65,14 @@ public final class Catalog {
 
     /** Exact rows, from the table itself only (a partition's rows are not counted twice via its parent). */
     public static long countRows(Connection connection, String schema, String table) throws SQLException {
-        try (Statement st = connection.createStatement();
-                ResultSet rs = st.executeQuery("select count(*) from only " + Connections.qualified(schema, table))) {
+        try (Statement st = connection.createStatement()) {
+            return countRows(st, schema, table);
+        }
+    }
+
+    /** The same on a given statement, which another thread may {@link Statement#cancel()}. */
+    public static long countRows(Statement st, String schema, String table) throws SQLException {
+        try (ResultSet rs = st.executeQuery("select count(*) from only " + Connections.qualified(schema, table))) {
             rs.next();
             return rs.getLong(1);
         }

@@ -1,16 +1,17 @@
 package dbtool.pg;
 
-import dbtool.DbToolException;
-import dbtool.ExitCode;
 import dbtool.config.ConnectionSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What a pg_dump directory holds, as {@code pg_restore --list} prints it: lines like
- * {@code 3343; 0 16390 TABLE DATA public cat_lovers postgres}. Names are not quoted there, so an
- * entry is matched by the schema and name it starts with.
+ * {@code 3343; 0 16390 TABLE DATA public cat_lovers postgres}. The second number is the object's oid in the source
+ * database (for TABLE DATA the table's), which identifies a relation exactly whatever its name holds; names are
+ * printed unquoted, with newlines replaced by spaces, so they are only compared as a fallback.
  */
 public record TocListing(List<Entry> entries, List<String> extensions) {
 
@@ -22,29 +23,32 @@ public record TocListing(List<Entry> entries, List<String> extensions) {
     /** Longer descriptions first: "TABLE DATA" must not be read as "TABLE". */
     private static final List<String> DESCRIPTIONS = List.of(TABLE_DATA, MATERIALIZED_VIEW_DATA, TABLE, MATERIALIZED_VIEW);
 
+    private static final Pattern LINE = Pattern.compile("^(\\d+); (\\d+) (\\d+) (.*)$");
+
     /**
      * One line of the listing.
      *
+     * @param oid the source object's oid (for data entries, the relation's)
      * @param rest "schema name owner " after the description, with a trailing space for prefix matching
      */
-    public record Entry(String dumpId, String description, String rest) {
+    public record Entry(String dumpId, long oid, String description, String rest) {
 
+        /** Whether the entry names this relation; pg_restore prints a newline in a name as a space. */
         public boolean names(String schema, String name) {
-            return rest.startsWith(schema + " " + name + " ");
+            return rest.startsWith(printed(schema) + " " + printed(name) + " ");
         }
 
-        /** What {@link #rest} is for the entry of this relation: its schema, name and owner. */
-        public static String restOf(String schema, String name, String owner) {
-            return schema + " " + name + " " + owner + " ";
+        private static String printed(String name) {
+            return name.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
         }
     }
 
     public static TocListing read(PgTool pgRestore, Path dumpDir, ConnectionSettings connection) {
         List<String> lines = new ArrayList<>();
-        PgProcess.Result result = new PgProcess(pgRestore, List.of("--list", dumpDir.toString()), connection, lines::add).run();
-        if (result.exitCode() != 0) {
-            throw new DbToolException(ExitCode.RUNTIME, "pg_restore --list could not read the dump in " + dumpDir + ": "
-                    + String.join(" ", result.lastLines()));
+        PgProcess.Result result = new PgProcess(pgRestore, List.of("--list", dumpDir.toString()), connection,
+                event -> lines.add(event.line())).run();
+        if (!result.ok()) {
+            throw result.failure("pg_restore --list could not read the dump in " + dumpDir + ": " + result.firstError());
         }
         return parse(lines);
     }
@@ -54,22 +58,21 @@ public record TocListing(List<Entry> entries, List<String> extensions) {
         List<Entry> entries = new ArrayList<>();
         List<String> extensions = new ArrayList<>();
         for (String line : lines) {
-            int semicolon = line.indexOf(';');
-            if (line.startsWith(";") || semicolon < 0) {
+            Matcher m = LINE.matcher(line);
+            if (!m.matches()) {
                 continue;
             }
+            String tail = m.group(4);
             // "2; 3079 16430 EXTENSION - citext ": the description follows the two OIDs; a comment on
             // an extension ("COMMENT - EXTENSION citext") is not one.
-            String[] head = line.substring(semicolon + 1).strip().split(" ", 3);
-            if (head.length == 3 && head[2].startsWith("EXTENSION - ")) {
-                extensions.add(head[2].substring("EXTENSION - ".length()).strip().split(" ")[0]);
+            if (tail.startsWith("EXTENSION - ")) {
+                extensions.add(tail.substring("EXTENSION - ".length()).strip().split(" ")[0]);
                 continue;
             }
             for (String description : DESCRIPTIONS) {
-                int at = line.indexOf(" " + description + " ");
-                if (at >= 0) {
-                    entries.add(new Entry(line.substring(0, semicolon).strip(), description,
-                            line.substring(at + description.length() + 2) + " "));
+                if (tail.startsWith(description + " ")) {
+                    entries.add(new Entry(m.group(1), Long.parseLong(m.group(3)), description,
+                            tail.substring(description.length() + 1) + " "));
                     break;
                 }
             }
@@ -80,5 +83,11 @@ public record TocListing(List<Entry> entries, List<String> extensions) {
     public boolean has(String schema, String name, String... descriptions) {
         List<String> wanted = List.of(descriptions);
         return entries.stream().anyMatch(e -> wanted.contains(e.description()) && e.names(schema, name));
+    }
+
+    /** Whether an entry of one of these kinds belongs to the relation with this oid. */
+    public boolean has(long oid, String... descriptions) {
+        List<String> wanted = List.of(descriptions);
+        return entries.stream().anyMatch(e -> wanted.contains(e.description()) && e.oid() == oid);
     }
 }

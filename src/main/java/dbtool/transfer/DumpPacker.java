@@ -2,6 +2,7 @@ package dbtool.transfer;
 
 import dbtool.archive.ArchiveLayout;
 import dbtool.archive.ArchiveWriter;
+import dbtool.pg.PgEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,6 @@ import java.util.stream.Stream;
  */
 final class DumpPacker implements AutoCloseable {
 
-    private static final Pattern FINISHED = Pattern.compile("finished item (\\d+) TABLE DATA ");
     private static final String[] DATA_SUFFIXES = {".dat", ".dat.gz"};
     /**
      * A table's data in a -Z0 dump (large objects are blob_<oid>.dat). Compressed files (.dat.gz) are not
@@ -53,11 +53,10 @@ final class DumpPacker implements AutoCloseable {
         thread.start();
     }
 
-    /** Give every line pg_dump prints: finished table data files are queued for packing. */
-    void onPgDumpLine(String line) {
-        Matcher m = FINISHED.matcher(line);
-        if (m.find()) {
-            finished.add(m.group(1));
+    /** Give every event of pg_dump: finished table data files are queued for packing. */
+    void onPgDumpEvent(PgEvent event) {
+        if (event instanceof PgEvent.ItemFinished item && item.isTableData()) {
+            finished.add(String.valueOf(item.dumpId()));
         }
     }
 

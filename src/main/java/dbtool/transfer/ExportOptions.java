@@ -1,5 +1,6 @@
 package dbtool.transfer;
 
+import dbtool.archive.ArchiveName;
 import dbtool.archive.Compression;
 import dbtool.config.ConnectionSettings;
 import dbtool.crypto.AgeEncryption;
@@ -14,6 +15,7 @@ import java.util.List;
  * @param encryption the age recipients the archive is encrypted to, or null for a plaintext archive
  * @param globals add the server's roles and tablespaces (pg_dumpall --globals-only) as globals.sql
  * @param rolePasswords with globals: include the roles' password hashes
+ * @param kind a backup, or a migration's safety snapshot (named so that retention never deletes it)
  */
 public record ExportOptions(
         String project,
@@ -25,18 +27,20 @@ public record ExportOptions(
         List<String> excludeTables,
         AgeEncryption encryption,
         boolean globals,
-        boolean rolePasswords) {
+        boolean rolePasswords,
+        ArchiveName.Kind kind) {
 
     /** A plaintext archive without globals. */
     public ExportOptions(String project, ConnectionSettings source, Path output, int jobs, Compression compression,
             List<String> schemas, List<String> excludeTables) {
-        this(project, source, output, jobs, compression, schemas, excludeTables, null, false, false);
+        this(project, source, output, jobs, compression, schemas, excludeTables, null);
     }
 
     /** An archive without globals, encrypted to {@code encryption}'s recipients (or plaintext for null). */
     public ExportOptions(String project, ConnectionSettings source, Path output, int jobs, Compression compression,
             List<String> schemas, List<String> excludeTables, AgeEncryption encryption) {
-        this(project, source, output, jobs, compression, schemas, excludeTables, encryption, false, false);
+        this(project, source, output, jobs, compression, schemas, excludeTables, encryption, false, false,
+                ArchiveName.Kind.BACKUP);
     }
 
     /** The archive's file name ending: {@code .tar.gz}, or {@code .tar.gz.age} when encrypted. */

@@ -4,6 +4,7 @@ import dbtool.DbToolException;
 import dbtool.ExitCode;
 import dbtool.Reporter;
 import dbtool.archive.ArchiveLayout;
+import dbtool.archive.ArchiveName;
 import dbtool.archive.ArchiveWriter;
 import dbtool.archive.Checksums;
 import dbtool.archive.Compression;
@@ -11,6 +12,7 @@ import dbtool.archive.Manifest;
 import dbtool.config.ConnectionSettings;
 import dbtool.pg.Catalog;
 import dbtool.pg.Connections;
+import dbtool.pg.PgEvent;
 import dbtool.pg.PgProcess;
 import dbtool.pg.PgTool;
 import dbtool.pg.PgToolLocator;
@@ -36,8 +38,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -47,8 +47,7 @@ import java.util.function.Consumer;
  */
 public final class Exporter {
 
-    public static final DateTimeFormatter STAMP =
-            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    public static final DateTimeFormatter STAMP = ArchiveName.STAMP;
 
     private final PgToolLocator tools;
     private final Reporter reporter;
@@ -94,19 +93,19 @@ public final class Exporter {
                     .filter(r -> r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) ? r.populated()
                             : r.kind().equals(Manifest.Table.TABLE) && !countFromDump)
                     .toList();
-            CompletableFuture<Map<String, Long>> counting = CompletableFuture.supplyAsync(
-                    () -> countInSnapshot(snapshotConnection, scanned));
             // Pack while pg_dump writes: each table file joins the archive body as soon as pg_dump closed it.
             ArchiveWriter writer = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()), options.encryption());
             Path bodyFile = work.track(target.dir().resolve("." + target.name() + ".body"));
             Path partial = work.track(target.dir().resolve("." + target.name() + ".partial"));
             ArchiveWriter.Written written;
             Manifest manifest;
-            try (ArchiveWriter.Body body = writer.openBody(bodyFile, target.createdAt());
+            // Count while pg_dump reads: same snapshot, so the same rows, and the scans overlap.
+            try (SnapshotRowCounter counting = new SnapshotRowCounter(snapshotConnection, scanned);
+                    ArchiveWriter.Body body = writer.openBody(bodyFile, target.createdAt());
                     DumpPacker packer = new DumpPacker(body, dumpDir, packedBytes(reporter))) {
-                runPgDump(pgDump, options, snapshot, dumpDir, relations, packer::onPgDumpLine);
+                runPgDump(pgDump, options, snapshot, dumpDir, relations, packer::onPgDumpEvent);
                 packer.awaitReported();
-                Map<String, Long> counts = new HashMap<>(join(counting));
+                Map<String, Long> counts = new HashMap<>(counting.await());
                 TocListing toc = TocListing.read(pgRestore, dumpDir, source);
 
                 // Usually only toc.dat is left by now; a bar is worth showing for a -j1 dump's files.
@@ -204,7 +203,8 @@ public final class Exporter {
         }
         while (true) {
             Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-            String name = isFile ? fileName : options.archivePrefix() + "-" + STAMP.format(now) + extension;
+            String name = isFile ? fileName
+                    : new ArchiveName(options.archivePrefix(), now, options.kind(), extension).fileName();
             Path archive = dir.resolve(name);
             if (isFile && Files.exists(archive)) {
                 throw DbToolException.usage(output + " already exists; dbtool never overwrites an archive");
@@ -260,20 +260,17 @@ public final class Exporter {
 
     /**
      * The rows of every table whose data is in the dump. A table's count comes from its data file when
-     * exactly one TABLE DATA entry of the TOC names it (schema, name and owner) and the file was whole
-     * COPY data; any other table is counted with count(*) in the snapshot, which is still open.
+     * exactly one TABLE DATA entry of the TOC carries its oid and the file was whole COPY data; any other
+     * table is counted with count(*) in the snapshot, which is still open.
      */
     private Map<String, Long> tableRows(List<Catalog.Relation> relations, TocListing toc, Map<String, Long> rowsByDumpId,
             Connection snapshotConnection) {
-        Map<String, List<TocListing.Entry>> dataByRest = new HashMap<>();
+        // By oid, not by name: names may hold anything, and two tables can print alike in the TOC.
+        Map<Long, List<TocListing.Entry>> dataByOid = new HashMap<>();
         for (TocListing.Entry e : toc.entries()) {
             if (e.description().equals(TocListing.TABLE_DATA)) {
-                dataByRest.computeIfAbsent(e.rest(), k -> new ArrayList<>()).add(e);
+                dataByOid.computeIfAbsent(e.oid(), k -> new ArrayList<>()).add(e);
             }
-        }
-        Map<String, Long> relationsByRest = new HashMap<>();
-        for (Catalog.Relation r : relations) {
-            relationsByRest.merge(TocListing.Entry.restOf(r.schema(), r.name(), r.owner()), 1L, Long::sum);
         }
         Map<String, Long> counts = new HashMap<>();
         List<Catalog.Relation> toScan = new ArrayList<>();
@@ -281,12 +278,11 @@ public final class Exporter {
             if (!r.kind().equals(Manifest.Table.TABLE)) {
                 continue;
             }
-            String rest = TocListing.Entry.restOf(r.schema(), r.name(), r.owner());
-            List<TocListing.Entry> data = dataByRest.getOrDefault(rest, List.of());
-            Long rows = data.size() == 1 && relationsByRest.get(rest) == 1 ? rowsByDumpId.get(data.get(0).dumpId()) : null;
+            List<TocListing.Entry> data = dataByOid.getOrDefault(r.oid(), List.of());
+            Long rows = data.size() == 1 ? rowsByDumpId.get(data.get(0).dumpId()) : null;
             if (rows != null) {
                 counts.put(r.qualifiedName(), rows);
-            } else if (toc.has(r.schema(), r.name(), TocListing.TABLE_DATA)) {
+            } else if (!data.isEmpty()) {
                 toScan.add(r);
             }
         }
@@ -299,7 +295,7 @@ public final class Exporter {
     }
 
     void runPgDump(PgTool pgDump, ExportOptions options, String snapshot, Path dumpDir,
-            List<Catalog.Relation> relations, Consumer<String> lines) {
+            List<Catalog.Relation> relations, Consumer<PgEvent> events) {
         List<String> args = new ArrayList<>(List.of("--format=directory", "--jobs=" + Math.max(1, options.jobs()),
                 "--compress=" + (options.compression() == Compression.GZIP ? 1 : 0),
                 "--snapshot=" + snapshot, "--file=" + dumpDir, "--verbose"));
@@ -311,39 +307,34 @@ public final class Exporter {
         }
         args.addAll(PgProcess.connectionArguments(options.source()));
         long tables = relations.stream().filter(r -> r.kind().equals(Manifest.Table.TABLE)).count();
-        // In parallel mode pg_dump logs both lines per table; "finished item" is the one that means done.
-        String doneMarker = options.jobs() > 1 ? "finished item" : "dumping contents of table";
-        List<String> errors = new ArrayList<>();
+        boolean parallel = options.jobs() > 1;
         reporter.progressStart("dumping tables", tables, " tables");
         PgProcess.Result result;
         try {
-            result = new PgProcess(pgDump, args, options.source(), line -> {
-                if (line.contains(doneMarker) && (options.jobs() <= 1 || line.contains(" TABLE DATA "))) {
+            result = new PgProcess(pgDump, args, options.source(), event -> {
+                // In parallel mode pg_dump logs both per table; "finished item" is the one that means done.
+                boolean tableDone = parallel ? event instanceof PgEvent.ItemFinished f && f.isTableData()
+                        : event instanceof PgEvent.TableDumpStarted;
+                if (tableDone) {
                     reporter.progressStep(1);
-                } else if (line.contains("error:") || line.contains("FATAL") || line.contains("No space left")) {
-                    synchronized (errors) {
-                        errors.add(line);
-                    }
                 }
-                lines.accept(line);
-                reporter.detail(line);
+                events.accept(event);
+                reporter.detail(event.line());
             }).run();
         } finally {
             reporter.progressEnd();
         }
-        if (result.exitCode() != 0) {
-            String all = String.join("\n", result.lastLines());
-            if (all.contains("No space left on device")) {
-                throw new DbToolException(ExitCode.RUNTIME, "disk full while pg_dump wrote to " + dumpDir.getParent()
+        if (!result.ok()) {
+            if (result.diskFull()) {
+                throw result.failure("disk full while pg_dump wrote to " + dumpDir.getParent()
                         + "; free space there or choose another --output");
             }
-            String first = errors.isEmpty() ? (result.lastLines().isEmpty() ? "no output"
-                    : result.lastLines().get(result.lastLines().size() - 1)) : errors.get(0);
+            String first = result.firstError();
             if (first.contains("no matching schemas were found") || first.contains("no matching tables were found")) {
-                throw DbToolException.usage(first.strip().replaceFirst("^pg_dump: error: ", "")
-                        + " in " + options.source().describe() + "; check --schema / --exclude-table");
+                throw DbToolException.usage(first + " in " + options.source().describe()
+                        + "; check --schema / --exclude-table");
             }
-            throw new DbToolException(ExitCode.RUNTIME, "pg_dump failed (exit " + result.exitCode() + "): " + first.strip());
+            throw result.failure("pg_dump failed (exit " + result.exitCode() + "): " + first);
         }
     }
 
@@ -354,8 +345,9 @@ public final class Exporter {
     static List<Manifest.Table> tablesInDump(List<Catalog.Relation> relations, Map<String, Long> counts, TocListing toc) {
         List<Manifest.Table> tables = new ArrayList<>();
         for (Catalog.Relation r : relations) {
-            boolean hasData = toc.has(r.schema(), r.name(), TocListing.TABLE_DATA, TocListing.MATERIALIZED_VIEW_DATA);
-            boolean defined = toc.has(r.schema(), r.name(), TocListing.TABLE, TocListing.MATERIALIZED_VIEW);
+            // By oid, not by name: names may hold anything, newlines included.
+            boolean hasData = toc.has(r.oid(), TocListing.TABLE_DATA, TocListing.MATERIALIZED_VIEW_DATA);
+            boolean defined = toc.has(r.oid(), TocListing.TABLE, TocListing.MATERIALIZED_VIEW);
             if (r.kind().equals(Manifest.Table.PARTITIONED) && defined) {
                 tables.add(new Manifest.Table(r.schema(), r.name(), r.kind(), null, r.sizeBytes(), null));
             } else if (r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) && (hasData || defined)) {
@@ -455,20 +447,6 @@ public final class Exporter {
         }
         return new DbToolException(ExitCode.RUNTIME, "export failed writing to " + options.output() + ": " + message
                 + "; no archive was written", e);
-    }
-
-    private static <T> T join(CompletableFuture<T> future) {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DbToolException(ExitCode.RUNTIME, "interrupted while counting rows", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof DbToolException d) {
-                throw d;
-            }
-            throw new DbToolException(ExitCode.RUNTIME, "counting rows failed: " + e.getCause().getMessage(), e.getCause());
-        }
     }
 
     private static void sleepMillis(long millis) {

@@ -52,20 +52,11 @@ public final class Globals {
         int at = connection.indexOf("--dbname");
         connection.set(at, "--database");
         args.addAll(connection);
-        List<String> errors = new ArrayList<>();
-        PgProcess.Result result = new PgProcess(pgDumpAll, args, source, line -> {
-            if (line.contains("error:")) {
-                synchronized (errors) {
-                    errors.add(line.strip());
-                }
-            }
-            reporter.detail(line);
-        }).run();
-        if (result.exitCode() != 0) {
-            String first = errors.isEmpty() ? String.join(" ", result.lastLines()) : errors.get(0);
+        PgProcess.Result result = new PgProcess(pgDumpAll, args, source, event -> reporter.detail(event.line())).run();
+        if (!result.ok()) {
+            String first = result.firstError();
             String hint = first.contains("pg_authid") ? "; without superuser rights leave out --role-passwords" : "";
-            throw new DbToolException(ExitCode.RUNTIME, "pg_dumpall --globals-only failed (exit " + result.exitCode()
-                    + "): " + first + hint);
+            throw result.failure("pg_dumpall --globals-only failed (exit " + result.exitCode() + "): " + first + hint);
         }
     }
 

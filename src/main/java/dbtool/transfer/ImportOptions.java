@@ -7,8 +7,8 @@ import java.nio.file.Path;
 /**
  * One import, fully decided.
  *
- * @param clean drop the archive's objects in the target first (pg_restore --clean --if-exists); the CLI
- *     only sets this with --clean --yes
+ * @param clean replace an existing target: restore into a new database beside it and swap names only after every
+ *     row count matched (see {@link DatabaseReplacement}); the CLI only sets this with --clean --yes
  * @param workDir where the archive is unpacked (a fresh subdirectory is made and removed)
  * @param decryptor reads an encrypted (age) archive
  * @param globals create the archive's roles and tablespaces that the target server lacks, before the restore

@@ -19,4 +19,11 @@ public record ImportResult(
         RowCountCheck.Outcome check,
         long millis,
         Globals.Applied roles,
-        List<String> propertyWarnings) {}
+        List<String> propertyWarnings,
+        String previousKeptAs) {
+
+    /** Whether --clean replaced an existing database (its previous contents are kept as {@link #previousKeptAs}). */
+    public boolean replaced() {
+        return previousKeptAs != null;
+    }
+}

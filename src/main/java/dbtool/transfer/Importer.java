@@ -9,8 +9,10 @@ import dbtool.archive.Manifest;
 import dbtool.config.ConnectionSettings;
 import dbtool.pg.Catalog;
 import dbtool.pg.Connections;
+import dbtool.pg.PgEvent;
 import dbtool.pg.PgProcess;
 import dbtool.pg.PgTool;
+import dbtool.pg.PgToolFailure;
 import dbtool.pg.PgToolLocator;
 import dbtool.pg.PgVersion;
 import dbtool.pg.TocListing;
@@ -29,8 +31,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import dbtool.verify.EarlyRowCounter;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -61,7 +61,7 @@ public final class Importer {
                         + " import it without --globals, or export again with --globals");
             }
             PgTool pgRestore = tools.forServer("pg_restore", majorOf(head.pgDumpVersion()));
-            Path workDir = work.track(createWorkDir(options.workDir(), "import-"));
+            Path workDir = work.createImportDir(options.workDir(), archiveName);
             requireSpace(workDir, head);
             // The target's read-only checks run while the archive is verified: both must pass before
             // anything is written to the server, and an unreachable server should not wait for 100 GB.
@@ -113,6 +113,9 @@ public final class Importer {
             if (globals != null) {
                 roles = applyGlobals(globals, options);
             }
+            if (exists && options.clean()) {
+                return replace(pgRestore, dumpDir, options, manifest, started, roles);
+            }
             boolean created = false;
             if (!exists) {
                 createDatabase(target);
@@ -132,17 +135,18 @@ public final class Importer {
             List<String> warnings;
             Map<String, Long> countedEarly = new java.util.HashMap<>();
             try {
-                warnings = runPgRestore(pgRestore, dumpDir, options, manifest, countedEarly);
-            } catch (DbToolException e) {
-                if (created) {
-                    removeHook(dropOnInterrupt);
-                    if (dropped.compareAndSet(false, true)) {
-                        dropDatabase(target);
-                    }
-                    throw new DbToolException(e.exitCode(), e.getMessage().replace("the target may be partly restored",
-                            "the database it had created was dropped again"), e);
+                warnings = runPgRestore(pgRestore, dumpDir, options, target, manifest, countedEarly);
+            } catch (PgToolFailure e) {
+                if (!created) {
+                    throw new DbToolException(e.exitCode(), e.getMessage() + "; the target may be partly restored", e);
                 }
-                throw e;
+                removeHook(dropOnInterrupt);
+                // Say what is true: the server that failed the restore may not let us drop the database either.
+                boolean gone = dropped.compareAndSet(false, true) && dropDatabase(target);
+                throw new DbToolException(e.exitCode(), e.getMessage() + (gone
+                        ? "; the database it had created was dropped again"
+                        : "; the database it had created could not be dropped (see the warning above): drop it by hand"
+                                + " (dropdb " + target.database() + ") before you retry"), e);
             }
             if (created) {
                 removeHook(dropOnInterrupt);
@@ -155,7 +159,7 @@ public final class Importer {
                 }
             }
             long millis = (System.nanoTime() - started) / 1_000_000;
-            return new ImportResult(target, created, manifest, warnings, check, millis, roles, propertyWarnings);
+            return new ImportResult(target, created, manifest, warnings, check, millis, roles, propertyWarnings, null);
         } catch (SQLException e) {
             throw Connections.explain(target, e);
         } catch (IOException e) {
@@ -200,6 +204,36 @@ public final class Importer {
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
+    /**
+     * --clean --yes on an existing database: restore into a new database beside it, count, and only when every count
+     * matches put it in the target's place. A failure, a mismatch or Ctrl-C anywhere before that leaves the target
+     * exactly as it was.
+     */
+    private ImportResult replace(PgTool pgRestore, Path dumpDir, ImportOptions options, Manifest manifest, long started,
+            Globals.Applied roles) throws SQLException {
+        ConnectionSettings target = options.target();
+        try (DatabaseReplacement replacement = DatabaseReplacement.begin(target, reporter)) {
+            ConnectionSettings staging = replacement.staging();
+            Map<String, Long> countedEarly = new java.util.HashMap<>();
+            List<String> warnings;
+            try {
+                warnings = runPgRestore(pgRestore, dumpDir, options, staging, manifest, countedEarly);
+            } catch (PgToolFailure e) {
+                throw new DbToolException(e.exitCode(), e.getMessage() + "; " + target.describe() + " was not changed", e);
+            }
+            RowCountCheck.Outcome check = RowCountCheck.run(staging, manifest, Math.max(1, options.jobs()), countedEarly);
+            String keptAs = check.passed() ? replacement.swap() : null;
+            List<String> propertyWarnings = List.of();
+            if (keptAs != null && manifest.database() != null) {
+                try (Connection connection = Connections.open(target)) {
+                    propertyWarnings = DatabaseProperties.apply(connection, manifest.database(), options.keepOwners(), reporter);
+                }
+            }
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            return new ImportResult(target, false, manifest, warnings, check, millis, roles, propertyWarnings, keptAs);
+        }
+    }
+
     private static void requireSpace(Path workDir, Manifest manifest) throws IOException {
         long needed = manifest.files().stream().mapToLong(Manifest.FileEntry::size).sum();
         long free = Files.getFileStore(workDir).getUsableSpace();
@@ -238,10 +272,14 @@ public final class Importer {
         } catch (SQLException e) {
             throw Connections.explain(target, e);
         }
+        if (clean) {
+            DatabaseReplacement.requireNoOtherSessions(target); // before unpacking 100 GB, not after
+            return true;
+        }
         try (Connection connection = Connections.open(target)) {
-            if (!clean && !Catalog.isEmpty(connection)) {
+            if (!Catalog.isEmpty(connection)) {
                 throw DbToolException.usage("target database " + target.describe() + " is not empty; import into an"
-                        + " empty database, or add --clean --yes to drop the archive's objects there first");
+                        + " empty database, or add --clean --yes to replace it");
             }
             return true;
         } catch (SQLException e) {
@@ -291,8 +329,6 @@ public final class Importer {
         }
     }
 
-    private static final Pattern FINISHED_DATA = Pattern.compile("finished item (\\d+) TABLE DATA ");
-
     /** Dump ids of the manifest's checked tables, from the dump's TOC. */
     private static Map<String, Manifest.Table> dataItems(PgTool pgRestore, Path dumpDir, Manifest manifest,
             ConnectionSettings target) {
@@ -324,7 +360,8 @@ public final class Importer {
         }
     }
 
-    private void dropDatabase(ConnectionSettings target) {
+    /** Whether the database is gone. */
+    private boolean dropDatabase(ConnectionSettings target) {
         try (Connection admin = openMaintenance(target); Statement st = admin.createStatement()) {
             // pg_restore's workers may still be connected (they are being killed right now).
             try (PreparedStatement ps = admin.prepareStatement(
@@ -334,8 +371,10 @@ public final class Importer {
             }
             st.execute("drop database if exists " + Connections.quoteIdentifier(target.database()));
             reporter.info("dropped the database " + target.database() + " this import had created");
+            return true;
         } catch (SQLException | DbToolException e) {
             reporter.warn("could not drop the partly restored database " + target.database() + ": " + e.getMessage());
+            return false;
         }
     }
 
@@ -343,10 +382,10 @@ public final class Importer {
      * Runs pg_restore. In parallel mode it reports each table whose data is loaded ("finished item N
      * TABLE DATA"); those are counted right away, beside the index builds, into {@code countedEarly}.
      */
-    private List<String> runPgRestore(PgTool pgRestore, Path dumpDir, ImportOptions options, Manifest manifest,
-            Map<String, Long> countedEarly) {
+    private List<String> runPgRestore(PgTool pgRestore, Path dumpDir, ImportOptions options, ConnectionSettings into,
+            Manifest manifest, Map<String, Long> countedEarly) {
         boolean parallel = options.jobs() > 1;
-        Map<String, Manifest.Table> dataItems = parallel ? dataItems(pgRestore, dumpDir, manifest, options.target()) : Map.of();
+        Map<String, Manifest.Table> dataItems = parallel ? dataItems(pgRestore, dumpDir, manifest, into) : Map.of();
         List<String> args = new ArrayList<>(List.of("--jobs=" + Math.max(1, options.jobs())));
         if (parallel) {
             args.add("--verbose");
@@ -355,38 +394,30 @@ public final class Importer {
             args.add("--no-owner");
             args.add("--no-privileges");
         }
-        if (options.clean()) {
-            args.add("--clean");
-            args.add("--if-exists");
-        }
-        args.addAll(PgProcess.connectionArguments(options.target()));
+        args.addAll(PgProcess.connectionArguments(into));
         args.add(dumpDir.toString());
         List<String> warnings = new ArrayList<>();
-        List<String> errors = new ArrayList<>();
-        reporter.info("restoring into " + options.target().describe() + " with " + Math.max(1, options.jobs()) + " jobs");
-        EarlyRowCounter early = new EarlyRowCounter(options.target());
+        reporter.info("restoring into " + into.describe() + " with " + Math.max(1, options.jobs()) + " jobs");
+        EarlyRowCounter early = new EarlyRowCounter(into);
         PgProcess.Result result;
         boolean showProgress = !dataItems.isEmpty();
         if (showProgress) {
             reporter.progressStart("restoring tables", dataItems.size(), " tables");
         }
         try (early) {
-            result = new PgProcess(pgRestore, args, options.target(), line -> {
-            Matcher finished = FINISHED_DATA.matcher(line);
-            if (finished.find() && dataItems.containsKey(finished.group(1))) {
-                early.loaded(dataItems.get(finished.group(1)));
-                reporter.progressStep(1);
-            }
-            synchronized (warnings) {
-                if (line.contains("error:") || line.startsWith("ERROR") || line.contains("FATAL")) {
-                    errors.add(line.strip());
-                } else if (line.contains("warning:")) {
-                    warnings.add(line.strip());
+            result = new PgProcess(pgRestore, args, into, event -> {
+                if (event instanceof PgEvent.ItemFinished item && item.isTableData()
+                        && dataItems.containsKey(String.valueOf(item.dumpId()))) {
+                    early.loaded(dataItems.get(String.valueOf(item.dumpId())));
+                    reporter.progressStep(1);
+                } else if (event instanceof PgEvent.Warning) {
+                    synchronized (warnings) {
+                        warnings.add(event.line().strip());
+                    }
                 }
-            }
-            reporter.detail(line);
+                reporter.detail(event.line());
             }).run();
-            if (result.exitCode() == 0) {
+            if (result.ok()) {
                 countedEarly.putAll(early.finish());
             }
         } finally {
@@ -394,11 +425,10 @@ public final class Importer {
                 reporter.progressEnd();
             }
         }
-        if (result.exitCode() != 0) {
-            List<String> shown = errors.isEmpty() ? result.lastLines() : errors;
-            String first = shown.stream().limit(3).reduce((a, b) -> a + " | " + b).orElse("no output");
-            throw new DbToolException(ExitCode.RUNTIME, "pg_restore failed with " + Math.max(1, errors.size())
-                    + " error(s); the target may be partly restored; first: " + first);
+        if (!result.ok()) {
+            String first = result.errors().isEmpty() ? result.firstError()
+                    : result.errors().stream().limit(3).map(String::strip).reduce((a, b) -> a + " | " + b).orElseThrow();
+            throw result.failure("pg_restore failed with " + Math.max(1, result.errors().size()) + " error(s): " + first);
         }
         if (!warnings.isEmpty()) {
             reporter.warn("pg_restore printed " + warnings.size() + " warning(s), first: " + warnings.get(0));

@@ -12,14 +12,20 @@ import java.nio.file.Path;
  */
 public record ManifestSide(String label, Manifest manifest) implements ComparisonSide {
 
-    /** Reads only the manifest (the archive's first entry), not the whole archive. */
+    /**
+     * Checks the whole archive first (sidecar and every checksum, nothing unpacked): the counts of a truncated or
+     * corrupt archive describe data that is not there, so such an archive is unusable (exit 4), never "equal".
+     */
     public static ManifestSide ofArchive(Path archive) {
         return ofArchive(archive, dbtool.crypto.Decryptor.NONE);
     }
 
-    /** An encrypted archive's manifest, decrypted with {@code decryptor}. */
+    /** An encrypted archive's manifest, decrypted with {@code decryptor}; the whole archive is checked as above. */
     public static ManifestSide ofArchive(Path archive, dbtool.crypto.Decryptor decryptor) {
-        return new ManifestSide(archive.toString(), ArchiveReader.readManifest(archive, decryptor));
+        if (!java.nio.file.Files.isRegularFile(archive)) {
+            throw dbtool.DbToolException.usage("archive " + archive + " does not exist or is not a file");
+        }
+        return new ManifestSide(archive.toString(), ArchiveReader.read(archive, null, n -> { }, decryptor).manifest());
     }
 
     @Override

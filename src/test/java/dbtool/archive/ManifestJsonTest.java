@@ -122,4 +122,20 @@ class ManifestJsonTest {
                     .isInstanceOfSatisfying(DbToolException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.ARCHIVE));
         }
     }
+
+    /** A hand-edited or damaged manifest: exit 4 naming the field, not a NullPointerException later in import. */
+    @Test
+    void aMissingRequiredFieldIsArchiveUnusableNamingTheField() throws IOException {
+        String golden = new String(golden(), StandardCharsets.UTF_8);
+        for (String field : List.of("pg_dump_version", "created_at", "extensions")) {
+            String json = golden.replaceFirst("\\s*\"" + field + "\"\\s*:\\s*(\"[^\"]*\"|\\[[^\\]]*\\])\\s*,", "");
+            assertThat(json).as(field).doesNotContain("\"" + field + "\"");
+            assertThatThrownBy(() -> ManifestJson.read(json.getBytes(StandardCharsets.UTF_8), "a.tar.gz"))
+                    .as(field)
+                    .isInstanceOfSatisfying(DbToolException.class, e -> {
+                        assertThat(e.exitCode()).isEqualTo(ExitCode.ARCHIVE);
+                        assertThat(e.getMessage()).contains("'" + field + "'");
+                    });
+        }
+    }
 }

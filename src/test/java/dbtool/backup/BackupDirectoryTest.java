@@ -147,7 +147,7 @@ class BackupDirectoryTest {
         file("shop-backup-notes.txt");
         BackupDirectory shop = new BackupDirectory(dir, "shop");
 
-        RetentionDecision d = new RetentionPolicy(0, 0, 0, 0).apply(shop.archives());
+        RetentionDecision d = new RetentionPolicy(1, 0, 0, 0).apply(shop.archives());
 
         assertThat(d.keep()).extracting(BackupFile::fileName).containsExactly("shop-20250103T000000Z.tar.gz");
         assertThat(d.remove()).extracting(BackupFile::fileName)
@@ -159,6 +159,21 @@ class BackupDirectoryTest {
         assertThat(new BackupDirectory(dir, "other").archives()).hasSize(3);
         assertThat(dir.resolve("shop-20250104T000000Z.tar.gz")).exists();
         assertThat(dir.resolve("shop-backup-notes.txt")).exists();
+    }
+
+    @Test
+    void aSafetySnapshotIsAnArchiveMarkedAsSnapshot() throws IOException {
+        complete("shop-20250101T000000Z.tar.gz");
+        complete("shop-20250102T000000Z.snapshot.tar.gz");
+        file(".shop-20250103T000000Z.snapshot.tar.gz.partial");
+
+        BackupDirectory shop = new BackupDirectory(dir, "shop");
+        assertThat(shop.archives()).extracting(BackupFile::fileName, BackupFile::snapshot).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("shop-20250102T000000Z.snapshot.tar.gz", true),
+                org.assertj.core.groups.Tuple.tuple("shop-20250101T000000Z.tar.gz", false));
+        assertThat(shop.leftovers()).extracting(p -> p.getFileName().toString())
+                .containsExactly(".shop-20250103T000000Z.snapshot.tar.gz.partial");
+        assertThat(new BackupDirectory(dir, "shop-20250102T000000Z.snapshot").archives()).isEmpty();
     }
 
     @Test

@@ -303,6 +303,38 @@ class BackupIT {
         assertThat(names(dir).stream().filter(n -> n.startsWith("."))).isEmpty();
     }
 
+    /**
+     * A killed import or backup --verify leaves its unpacked dump in .dbtool-import-<archive>-<n>/: backups list
+     * shows it, the next backup of that project removes it, and one a running import holds is left alone.
+     */
+    @Test
+    void importWorkDirectoriesLeftByAKilledRunAreShownAndRemovedByTheNextBackup() throws Exception {
+        TestDatabase db = shopDatabase();
+        Path cfg = config(project("shop", db, ""));
+        Path dir = Files.createDirectories(backups().resolve("shop"));
+        Path killed = Files.createDirectories(dir.resolve(".dbtool-import-shop-20250101T000000Z.tar.gz-4242/dump"))
+                .getParent();
+        Files.writeString(killed.resolve("dump/3345.dat.gz"), "half unpacked");
+        Files.writeString(killed.resolve(".in-use"), "");
+        Path running;
+        try (dbtool.transfer.WorkFiles work = new dbtool.transfer.WorkFiles()) {
+            running = work.createImportDir(dir, "shop-20250102T000000Z.tar.gz");
+            Path otherProject = Files.createDirectories(dir.resolve(".dbtool-import-shopping-20250101T000000Z.tar.gz-1"));
+
+            Cli list = dbtool("backups", "list", "--project", "shop", "--config", cfg.toString());
+            assertThat(list.out()).as(list.err()).contains("1 leftover(s)", killed.toString())
+                    .doesNotContain(running.toString());
+
+            Cli run = dbtool("backup", "--project", "shop", "--config", cfg.toString(), "--json");
+            assertThat(run.code()).as(run.err()).isZero();
+            assertThat(run.json().get("projects").get(0).get("cleaned_leftovers").toString()).contains(killed.toString());
+            assertThat(killed).doesNotExist();
+            assertThat(running).as("a running import's directory").isDirectory();
+            assertThat(otherProject).as("another project's").isDirectory();
+        }
+        assertThat(running).doesNotExist();
+    }
+
     @Test
     void verifyMarksAGoodArchiveAndDropsTheThrowawayDatabase() throws Exception {
         TestDatabase db = shopDatabase();
@@ -315,6 +347,17 @@ class BackupIT {
         Cli list = dbtool("backups", "list", "--project", "shop", "--config", cfg.toString(), "--json");
         assertThat(list.json().get(0).get("verified").asBoolean()).isTrue();
         assertThat(verifyDatabases()).isEmpty();
+    }
+
+    /** The archive may be fine: a verify server that cannot be reached is a runtime failure, with its cause on -v. */
+    @Test
+    void anUnreachableVerifyServerIsARuntimeFailureWithItsCause() throws Exception {
+        TestDatabase db = shopDatabase();
+        Path cfg = config(project("shop", db, "    backup:\n      verify_url: postgresql://127.0.0.1:1/postgres\n"));
+        Cli run = dbtool("-v", "backup", "--project", "shop", "--verify", "--config", cfg.toString());
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        assertThat(run.err()).contains("dbtool: error: backup of shop failed: verification of shop-")
+                .contains("Caused by: ");
     }
 
     @Test

@@ -97,14 +97,31 @@ class RetentionPolicyTest {
         assertThat(stamps(d.remove())).containsExactly("20250101T000000Z");
     }
 
+    /** No keep_* rule at all is no policy: nothing is deleted (restic's forget refuses to run without one). */
     @Test
-    void allZeroKeepsOnlyTheNewest() {
-        RetentionDecision d = new RetentionPolicy(0, 0, 0, 0)
-                .apply(archives("20250101T000000Z", "20250301T000000Z", "20250201T000000Z"));
+    void noRuleSetDeletesNothing() {
+        RetentionPolicy none = new RetentionPolicy(0, 0, 0, 0);
+        RetentionDecision d = none.apply(archives("20250101T000000Z", "20250301T000000Z", "20250201T000000Z"));
 
-        assertThat(stamps(d.keep())).containsExactly("20250301T000000Z");
-        assertThat(d.reasonsFor(d.keep().get(0))).containsExactly(RetentionPolicy.REASON_NEWEST);
-        assertThat(stamps(d.remove())).containsExactly("20250201T000000Z", "20250101T000000Z");
+        assertThat(none.isSet()).isFalse();
+        assertThat(stamps(d.keep())).containsExactly("20250301T000000Z", "20250201T000000Z", "20250101T000000Z");
+        assertThat(d.remove()).isEmpty();
+        assertThat(d.reasonsFor(d.keep().get(2))).containsExactly(RetentionPolicy.REASON_NO_POLICY);
+    }
+
+    /** A migration's safety snapshot is not a backup: never removed, and it takes no rule's place. */
+    @Test
+    void aSafetySnapshotIsNeverRemovedAndCountsForNoRule() {
+        BackupFile snapshot = new BackupFile(Path.of("/backups/shop-20250102T000000Z.snapshot.tar.gz"), "shop",
+                BackupDirectory.parseStamp("20250102T000000Z"), 1, false, true);
+        List<BackupFile> all = archives("20250101T000000Z", "20250101T120000Z");
+        all.add(snapshot);
+        RetentionDecision d = new RetentionPolicy(1, 0, 0, 0).apply(all);
+
+        assertThat(d.keep()).containsExactly(snapshot, archive("20250101T120000Z"));
+        assertThat(d.reasonsFor(snapshot)).containsExactly(RetentionPolicy.REASON_SNAPSHOT);
+        assertThat(d.reasonsFor(archive("20250101T120000Z"))).containsExactly("last");
+        assertThat(stamps(d.remove())).containsExactly("20250101T000000Z");
     }
 
     @Test

@@ -80,6 +80,40 @@ class MigrateCommandIT {
         }
     }
 
+    /** The snapshot is not a backup: keep_last 1 keeps it, and backups list says what it is. */
+    @Test
+    void theSafetySnapshotSurvivesRetentionAndIsListedAsASnapshot() throws IOException {
+        Files.writeString(migrations.resolve("V2__add_note.sql"), "ALTER TABLE cat_lovers ADD COLUMN note text;\n");
+        Files.writeString(cfg, Files.readString(cfg) + "      keep_last: 1\n");
+        CliRun migrate = CliRun.of("--config", cfg.toString(), "migrate", "--project", "p");
+        assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
+        List<Path> snapshots = archives();
+        assertThat(snapshots).singleElement().asString().endsWith(".snapshot.tar.gz");
+
+        for (int i = 0; i < 2; i++) {
+            CliRun backup = CliRun.of("--config", cfg.toString(), "backup", "--project", "p");
+            assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        }
+        assertThat(archives()).contains(snapshots.get(0)).hasSize(2);
+        CliRun list = CliRun.of("--config", cfg.toString(), "backups", "list", "--project", "p");
+        assertThat(list.out()).containsPattern(snapshots.get(0).getFileName() + ".*migration safety snapshot");
+        CliRun json = CliRun.of("--config", cfg.toString(), "--json", "backups", "list", "--project", "p");
+        assertThat(json.out()).contains("\"snapshot\" : true", "\"snapshot\" : false");
+    }
+
+    /** No keep_* key: every run keeps every archive, and says once that no policy is set. */
+    @Test
+    void backupWithoutRetentionRulesDeletesNothingAndSaysSo() throws IOException {
+        for (int i = 0; i < 2; i++) {
+            CliRun backup = CliRun.of("--config", cfg.toString(), "backup", "--project", "p");
+            assertThat(backup.exitCode()).as(backup.toString()).isZero();
+            assertThat(backup.err().split("no retention policy is set", -1)).as(backup.toString()).hasSize(2);
+        }
+        assertThat(archives()).hasSize(2);
+        CliRun list = CliRun.of("--config", cfg.toString(), "backups", "list", "--project", "p");
+        assertThat(list.out()).contains("2 archive(s)", "no retention policy is set");
+    }
+
     @Test
     void dryRunJsonWithLintFindingsIsOneDocumentWithPlanAndFindings() throws IOException {
         Files.writeString(migrations.resolve("V2__index_names.sql"),

@@ -122,7 +122,26 @@ public final class PgServers {
         return new RunningServer("PostgreSQL from " + URL_ENV + "/" + URL_PROPERTY, uri.getHost(), port, user, password);
     }
 
+    /** A server of a test's own, which the test may stop ({@link Stoppable#close()}) to see a server die mid-run. */
+    public record Stoppable(TestServer server, EmbeddedPostgres process) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            process.close();
+        }
+    }
+
+    /** Starts an embedded server of the default major that no other test shares. */
+    public static Stoppable startStoppable() {
+        EmbeddedPostgres[] started = new EmbeddedPostgres[1];
+        TestServer server = startEmbedded(DEFAULT_MAJOR, started);
+        return new Stoppable(server, started[0]);
+    }
+
     private static TestServer startEmbedded(int major) {
+        return startEmbedded(major, new EmbeddedPostgres[1]);
+    }
+
+    private static TestServer startEmbedded(int major, EmbeddedPostgres[] started) {
         try {
             Path dataDir = Files.createTempDirectory("dbtool-pg" + major + "-");
             // Logs outlive the data directory (deleted at exit) for post-mortems; `mvn clean` removes them.
@@ -147,6 +166,7 @@ public final class PgServers {
             } catch (IOException | RuntimeException e) {
                 throw new IllegalStateException("embedded PostgreSQL " + major + " did not start; see " + log, e);
             }
+            started[0] = pg;
             RunningServer server = new RunningServer("embedded PostgreSQL " + major + " (log " + log + ")",
                     "127.0.0.1", pg.getPort(), "postgres", null);
             if (server.majorVersion() != major) { // e.g. the pom's binaries changed under us

@@ -6,6 +6,7 @@ import dbtool.testing.CliRun;
 import dbtool.testing.CliUrls;
 import dbtool.testing.PgServers;
 import dbtool.testing.TestDatabase;
+import dbtool.testing.TestRole;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,7 +65,7 @@ class ExportFailureIT {
         Optional<ProcessHandle> pgDump = Optional.empty();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (pgDump.isEmpty() && !export.isDone() && System.nanoTime() < deadline) {
-            pgDump = ProcessHandle.current().children()
+            pgDump = ProcessHandle.current().descendants()
                     .filter(p -> p.info().command().orElse("").endsWith("pg_dump"))
                     .filter(p -> p.info().commandLine().orElse("").contains(db.name()))
                     .findFirst();
@@ -96,6 +97,23 @@ class ExportFailureIT {
         CliRun run = CliRun.of("export", "--url", CliUrls.superuser(db), "--output", small.toString());
         assertError(run, 1, "disk full");
         assertThat(everythingIn(small)).as(run.toString()).isEmpty();
+    }
+
+    /** The count in the snapshot fails first; pg_dump's own error must still be the one reported. */
+    @Test
+    void aTableTheRoleMayNotReadIsReportedAsPgDumpSaysIt() throws Exception {
+        db = PgServers.defaultServer().createDatabase("trust_perm");
+        TestRole role = PgServers.defaultServer().createRole("trust_nosel", "secret-pw");
+        db.execute("create table readable(id int)", "insert into readable values (1)",
+                "create table secret(id int)", "insert into secret values (1)",
+                "grant select on readable to " + role.name());
+        for (String jobs : List.of("1", "2")) {
+            CliRun run = CliRun.of("export", "--url", "postgresql://" + role.name() + ":secret-pw@"
+                    + db.server().host() + ":" + db.server().port() + "/" + db.name(), "--output", dir.toString(),
+                    "--jobs", jobs);
+            assertError(run, 1, "permission denied for table secret");
+            assertThat(run.err()).doesNotContain("snapshot");
+        }
     }
 
     @Test

@@ -87,8 +87,9 @@ class ExportRowCountIT {
         assertThat(rows.get("public.tricky")).isEqualTo(20_009);
         assertThat(rows.get("public.parent")).isEqualTo(2);
         if (!codec.equals("gzip")) {
-            // Only the two tables the TOC cannot tell apart were scanned a second time; gzip counts all in the snapshot.
-            assertThat(export.err()).contains("counting 2 table(s) in the snapshot");
+            // Matched by oid, even the two tables whose TOC lines print alike are counted from their data files;
+            // gzip counts all in the snapshot.
+            assertThat(export.err()).doesNotContain("table(s) in the snapshot");
         }
     }
 }

@@ -58,6 +58,26 @@ class ImportTargetIT {
     void drop() {
         source.drop();
         targets.forEach(TestDatabase::drop);
+        for (TestDatabase t : targets) {
+            databasesLike(t.name() + "\\_%").forEach(server::dropDatabase);
+        }
+    }
+
+    /** Databases whose names match a LIKE pattern: what --clean keeps or creates beside a target. */
+    private List<String> databasesLike(String pattern) {
+        List<String> names = new ArrayList<>();
+        try (Connection c = server.connectAdmin();
+                PreparedStatement ps = c.prepareStatement("select datname from pg_database where datname like ?")) {
+            ps.setString(1, pattern);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return names;
     }
 
     private TestDatabase target() {
@@ -112,6 +132,65 @@ class ImportTargetIT {
         assertThat(target.queryLong("select count(*) from cats")).isEqualTo(100);
         assertThat(target.queryLong("select count(*) from cats where id = -1")).isZero();
         assertThat(target.queryLong("select count(*) from dogs")).isEqualTo(50);
+    }
+
+    /**
+     * pg_restore --clean could not drop a table a view depends on and appended to it (duplicates, no primary key).
+     * --clean --yes now replaces the target exactly: only the archive's objects and rows, the old one kept aside.
+     */
+    @Test
+    void cleanYesReplacesTheTargetExactlyEvenWithAViewOnAnArchivedTable() {
+        Path archive = export();
+        TestDatabase target = target();
+        target.execute("create table cats(id int primary key, name text)",
+                "insert into cats select g, 'old cat ' || g from generate_series(1, 300) g",
+                "create view cat_names as select name from cats", "create table mine(x int)", "insert into mine values (7)");
+        CliRun run = CliRun.of("import", archive.toString(), "--url", CliUrls.superuser(target), "--clean", "--yes");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(target.queryLong("select count(*) from cats")).isEqualTo(100);
+        assertThat(target.queryLong("select count(distinct id) from cats")).isEqualTo(100);
+        assertThat(target.queryLong("select count(*) from pg_constraint where conrelid = 'cats'::regclass and contype = 'p'"))
+                .isEqualTo(1);
+        assertThat(target.queryString("select to_regclass('cat_names')::text")).isNull();
+        assertThat(target.queryString("select to_regclass('mine')::text")).isNull();
+
+        List<String> kept = databasesLike(target.name() + "\\_before\\_%");
+        assertThat(kept).as(run.toString()).hasSize(1);
+        assertThat(run.out()).contains("kept as " + kept.get(0));
+        TestDatabase previous = new TestDatabase(server, kept.get(0));
+        assertThat(previous.queryLong("select count(*) from cats")).isEqualTo(300);
+        assertThat(previous.queryLong("select count(*) from mine")).isEqualTo(1);
+        assertThat(databasesLike(target.name() + "\\_dbtool\\_new\\_%")).isEmpty();
+    }
+
+    /** Replace or nothing: a restore that fails leaves the target as it was and no new database behind. */
+    @Test
+    void cleanYesWhoseRestoreFailsChangesNothing() {
+        source.execute("create function written_here() returns boolean language sql as"
+                        + " $$ select current_database() = '" + source.name() + "' $$",
+                "create table guarded(id int, check (written_here()))", "insert into guarded values (1)");
+        Path archive = export();
+        TestDatabase target = target();
+        target.execute("create table cats(id int primary key, name text)", "insert into cats values (-1, 'stale')");
+        CliRun run = CliRun.of("import", archive.toString(), "--url", CliUrls.superuser(target), "--clean", "--yes");
+        assertError(run, 1, "pg_restore failed", "was not changed");
+        assertThat(target.queryLong("select count(*) from cats")).isEqualTo(1);
+        assertThat(target.queryString("select to_regclass('dogs')::text")).isNull();
+        assertThat(databasesLike(target.name() + "\\_%")).isEmpty();
+    }
+
+    /** Another session on the target: one line naming it, and nothing changed, instead of waiting forever. */
+    @Test
+    void cleanYesWithAnotherSessionOnTheTargetSaysSoAndChangesNothing() throws SQLException {
+        Path archive = export();
+        TestDatabase target = target();
+        target.execute("create table cats(id int primary key, name text)", "insert into cats values (-1, 'stale')");
+        try (Connection app = target.connect()) {
+            CliRun run = CliRun.of("import", archive.toString(), "--url", CliUrls.superuser(target), "--clean", "--yes");
+            assertError(run, 1, "other sessions use it", "pid ", "nothing was changed");
+        }
+        assertThat(target.queryLong("select count(*) from cats")).isEqualTo(1);
+        assertThat(databasesLike(target.name() + "\\_%")).isEmpty();
     }
 
     @Test

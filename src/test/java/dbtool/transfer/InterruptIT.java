@@ -43,8 +43,7 @@ class InterruptIT {
         Path out = dir.resolve("out");
         Process export = start("export", "--url", source.url(), "--output", out.toString(), "--jobs", "1");
         List<String> err = new ArrayList<>();
-        waitForLine(export, err, "exporting");
-        Thread.sleep(800);
+        waitForCopy(export, source.name());
         export.destroy(); // SIGTERM
         assertThat(export.waitFor(60, TimeUnit.SECONDS)).isTrue();
         drain(export, err);
@@ -56,35 +55,68 @@ class InterruptIT {
         }
     }
 
-    /** kill -9 runs no shutdown hook: the parent-death signal must still take pg_dump down. */
+    /**
+     * kill -9 runs no shutdown hook: nothing of pg_dump may survive it, parallel workers included (they are forked
+     * children of pg_dump, which a parent-death signal on pg_dump alone would leave running).
+     */
     @Test
-    void sigkillOfDbtoolDoesNotLeaveAnOrphanPgDump(@TempDir Path dir) throws Exception {
-        Process export = start("-v", "export", "--url", source.url(), "--output", dir.resolve("out").toString(),
-                "--jobs", "1");
-        // Once the table's COPY runs, pg_dump prints nothing for seconds: no SIGPIPE would stop an orphan.
-        waitForLine(export, new ArrayList<>(), "dumping contents of table");
-        ProcessHandle pgDump = null;
-        for (int i = 0; i < 100 && pgDump == null; i++) {
-            pgDump = export.descendants().filter(p -> p.info().command().orElse("").endsWith("/pg_dump"))
-                    .findFirst().orElse(null);
-            Thread.sleep(50);
+    void sigkillOfDbtoolLeavesNoPgDumpOrWorkerRunning(@TempDir Path dir) throws Exception {
+        Process export = start("export", "--url", source.url(), "--output", dir.resolve("out").toString(),
+                "--jobs", "2");
+        waitForCopy(export, source.name());
+        assertNothingSurvivesKill9(export, "pg_dump");
+    }
+
+    @Test
+    void sigkillOfDbtoolLeavesNoPgRestoreOrWorkerRunning(@TempDir Path dir) throws Exception {
+        CliRun exported = CliRun.of("export", "--url", source.url(), "--output", dir.toString(), "-q");
+        assertThat(exported.exitCode()).as(exported.toString()).isZero();
+        TestDatabase target = PgServers.defaultServer().createDatabase("interrupt_kill9");
+        try {
+            Process importing = start("import", exported.lastLine(), "--url", target.url(), "--jobs", "2");
+            waitForCopy(importing, target.name());
+            assertNothingSurvivesKill9(importing, "pg_restore");
+        } finally {
+            target.drop();
         }
-        org.junit.jupiter.api.Assumptions.assumeTrue(pgDump != null, "pg_dump finished before it could be seen");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")),
-                "needs util-linux setpriv for the parent-death signal");
-        export.destroyForcibly();
-        export.waitFor(30, TimeUnit.SECONDS);
-        long pid = pgDump.pid();
-        // Well before the dump of 2.5M rows could end by itself (an orphan would die of SIGPIPE then).
+    }
+
+    private static void assertNothingSurvivesKill9(Process dbtool, String tool) throws Exception {
+        List<ProcessHandle> tools = dbtool.descendants()
+                .filter(p -> p.info().command().orElse("").endsWith("/" + tool)).toList();
+        assertThat(tools).as(tool + " and its workers").hasSizeGreaterThanOrEqualTo(2);
+        dbtool.destroyForcibly();
+        dbtool.waitFor(30, TimeUnit.SECONDS);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1000);
-        while (running(pid) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
+        while (tools.stream().anyMatch(p -> running(p.pid())) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
         }
-        assertThat(running(pid)).as("pg_dump " + pid + " still running after dbtool was killed").isFalse();
+        assertThat(tools.stream().filter(p -> running(p.pid())).map(ProcessHandle::pid).toList())
+                .as(tool + " processes still running a second after dbtool was killed").isEmpty();
+    }
+
+    /** Waits until a COPY runs in that database: the tool is in the middle of moving rows. */
+    private void waitForCopy(Process process, String database) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        try (var c = PgServers.defaultServer().connectAdmin(); var ps = c.prepareStatement(
+                "select count(*) from pg_stat_activity where datname like ? and query ilike 'copy %'")) {
+            ps.setString(1, database);
+            while (System.nanoTime() < deadline && process.isAlive()) {
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        return;
+                    }
+                }
+                Thread.sleep(10);
+            }
+        }
+        throw new AssertionError("no COPY seen in " + database + " (dbtool alive: " + process.isAlive() + "): "
+                + Files.readString(stderr, StandardCharsets.UTF_8));
     }
 
     /** Alive and not a zombie waiting to be reaped by whoever adopted it. */
-    private static boolean running(long pid) throws IOException {
+    private static boolean running(long pid) {
         Path stat = Path.of("/proc/" + pid + "/stat");
         if (!Files.exists(stat)) {
             return false;
@@ -99,14 +131,14 @@ class InterruptIT {
 
     @Test
     void ctrlCDuringImportDropsTheDatabaseItCreated(@TempDir Path dir) throws Exception {
+        assumeSigintIsNotIgnored();
         CliRun exported = CliRun.of("export", "--url", source.url(), "--output", dir.toString(), "-q");
         assertThat(exported.exitCode()).as(exported.toString()).isZero();
         TestDatabase target = PgServers.defaultServer().createDatabase("interrupt_target");
         target.drop();
         Process importing = start("import", exported.lastLine(), "--url", target.url(), "--jobs", "1");
         List<String> err = new ArrayList<>();
-        waitForLine(importing, err, "restoring into");
-        Thread.sleep(500);
+        waitForCopy(importing, target.name());
         new ProcessBuilder("kill", "-INT", String.valueOf(importing.pid())).start().waitFor();
         assertThat(importing.waitFor(60, TimeUnit.SECONDS)).isTrue();
         drain(importing, err);
@@ -124,6 +156,48 @@ class InterruptIT {
         }
     }
 
+    /** Ctrl-C while --clean restores: the target stays exactly as it was, and the new database is dropped. */
+    @Test
+    void ctrlCDuringCleanImportLeavesTheTargetAsItWas(@TempDir Path dir) throws Exception {
+        assumeSigintIsNotIgnored();
+        CliRun exported = CliRun.of("export", "--url", source.url(), "--output", dir.toString(), "-q");
+        assertThat(exported.exitCode()).as(exported.toString()).isZero();
+        TestDatabase target = PgServers.defaultServer().createDatabase("interrupt_clean");
+        try {
+            target.execute("create table big (id bigint primary key, a text, b text)",
+                    "insert into big values (-1, 'mine', 'mine')");
+            Process importing = start("import", exported.lastLine(), "--url", target.url(), "--jobs", "1",
+                    "--clean", "--yes");
+            waitForCopy(importing, target.name() + "\\_dbtool\\_new\\_%");
+            new ProcessBuilder("kill", "-INT", String.valueOf(importing.pid())).start().waitFor();
+            assertThat(importing.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            List<String> err = new ArrayList<>();
+            drain(importing, err);
+            assertThat(importing.exitValue()).as(String.join("\n", err)).isEqualTo(130);
+            assertThat(target.queryString("select string_agg(id || a, ',') from big")).isEqualTo("-1mine");
+            try (var c = PgServers.defaultServer().connectAdmin(); var st = c.createStatement();
+                    var rs = st.executeQuery("select count(*) from pg_database where datname like '"
+                            + target.name() + "\\_%'")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("the new database is dropped").isZero();
+            }
+        } finally {
+            target.drop();
+        }
+    }
+
+    /**
+     * A process started with SIGINT ignored (a shell's background job, nohup) passes that on, and a JVM that starts
+     * with SIGINT ignored keeps ignoring it, as Unix programs should: Ctrl-C cannot be tried from such a build.
+     */
+    private static void assumeSigintIsNotIgnored() throws IOException {
+        String ignored = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("SigIgn:")).findFirst().orElse("SigIgn: 0").substring(7).strip();
+        boolean sigintIgnored = (new java.math.BigInteger(ignored, 16).longValue() & (1L << 1)) != 0;
+        org.junit.jupiter.api.Assumptions.assumeFalse(sigintIgnored,
+                "this build runs with SIGINT ignored (started in the background?), so dbtool would ignore Ctrl-C too");
+    }
+
     private Path stderr;
 
     /** stderr goes to a file: Process.destroy() closes the pipes, a file keeps every line. */
@@ -134,20 +208,6 @@ class InterruptIT {
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(stderr.toFile()).start();
-    }
-
-    private void waitForLine(Process process, List<String> seen, String fragment) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (Files.readString(stderr, StandardCharsets.UTF_8).contains(fragment)) {
-                return;
-            }
-            if (!process.isAlive()) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no '" + fragment + "' on stderr: " + Files.readString(stderr, StandardCharsets.UTF_8));
     }
 
     private void drain(Process process, List<String> seen) throws IOException {

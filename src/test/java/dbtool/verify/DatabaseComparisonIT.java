@@ -269,6 +269,34 @@ class DatabaseComparisonIT {
         };
     }
 
+    /** An archive side is only as good as the archive: a damaged one is unusable (exit 4), never "equal". */
+    @Test
+    void aTruncatedOrCorruptArchiveIsExitFourNotEqual(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        a.execute("create table cats(id int primary key, name text)",
+                "insert into cats select g, md5(g::text) from generate_series(1, 20000) g");
+        String url = dbtool.testing.CliUrls.superuser(a);
+        dbtool.testing.CliRun export = dbtool.testing.CliRun.of("export", "--url", url, "--output", dir.toString(), "-q");
+        assertThat(export.exitCode()).as(export.toString()).isZero();
+        java.nio.file.Path archive = java.nio.file.Path.of(export.lastLine());
+        assertThat(dbtool.testing.CliRun.of("compare", "--archive", archive.toString(), "--url", url).exitCode()).isZero();
+
+        byte[] bytes = java.nio.file.Files.readAllBytes(archive);
+        java.nio.file.Path truncated = dir.resolve("truncated.tar.gz");
+        java.nio.file.Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length - 2000));
+        java.nio.file.Path corrupt = dir.resolve("corrupt.tar.gz");
+        byte[] flipped = bytes.clone();
+        flipped[bytes.length / 2] ^= 0x55;
+        java.nio.file.Files.write(corrupt, flipped);
+        java.nio.file.Path corruptWithSidecar = dir.resolve(archive.getFileName());
+        java.nio.file.Files.write(archive, flipped);
+        for (java.nio.file.Path damaged : List.of(truncated, corrupt, corruptWithSidecar)) {
+            dbtool.testing.CliRun run = dbtool.testing.CliRun.of("compare", "--archive", damaged.toString(), "--url", url);
+            assertThat(run.exitCode()).as(damaged + "\n" + run).isEqualTo(4);
+            assertThat(run.out()).doesNotContain("equal");
+        }
+    }
+
     private static Manifest manifest(List<Manifest.Table> tables) {
         return new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, "0.1.0", "2024-01-01T00:00:00Z", "test", null,
                 "15.13", "15.13", "directory", "zstd", "none", "snapshot", List.copyOf(tables), List.of(), List.of());
