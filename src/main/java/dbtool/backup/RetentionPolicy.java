@@ -3,7 +3,6 @@ package dbtool.backup;
 import dbtool.DbToolException;
 import dbtool.ExitCode;
 
-import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.IsoFields;
@@ -54,7 +53,7 @@ public record RetentionPolicy(int keepLast, int keepDaily, int keepWeekly, int k
 
         List<BackupFile> keep = new ArrayList<>();
         List<BackupFile> remove = new ArrayList<>();
-        Map<Path, List<String>> reasons = new LinkedHashMap<>();
+        Map<String, List<String>> reasons = new LinkedHashMap<>();
         for (int nr = 0; nr < sorted.size(); nr++) {
             BackupFile current = sorted.get(nr);
             boolean oldest = nr == sorted.size() - 1;

@@ -3,20 +3,20 @@ package dbtool.transfer;
 import dbtool.archive.Compression;
 import dbtool.config.ConnectionSettings;
 import dbtool.crypto.AgeEncryption;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
  * One export, fully decided: the CLI (or backup) resolves config and flags into this.
  *
  * @param project the project name recorded in the manifest, or null for a bare --url
- * @param output a directory (the archive gets a timestamped name) or a file path
+ * @param output a directory or {@code s3://bucket/prefix} (the archive gets a timestamped name), or an archive's
+ *     file name or object URL
  * @param encryption the age recipients the archive is encrypted to, or null for a plaintext archive
  */
 public record ExportOptions(
         String project,
         ConnectionSettings source,
-        Path output,
+        String output,
         int jobs,
         Compression compression,
         List<String> schemas,
@@ -24,7 +24,7 @@ public record ExportOptions(
         AgeEncryption encryption) {
 
     /** A plaintext archive. */
-    public ExportOptions(String project, ConnectionSettings source, Path output, int jobs, Compression compression,
+    public ExportOptions(String project, ConnectionSettings source, String output, int jobs, Compression compression,
             List<String> schemas, List<String> excludeTables) {
         this(project, source, output, jobs, compression, schemas, excludeTables, null);
     }

@@ -53,7 +53,7 @@ public final class Importer {
     public ImportResult importArchive(ImportOptions options) {
         long started = System.nanoTime();
         ConnectionSettings target = options.target();
-        String archiveName = options.archive().getFileName().toString();
+        String archiveName = options.archive().name();
         try (WorkFiles work = new WorkFiles()) {
             Manifest head = ArchiveReader.readManifest(options.archive(), options.decryptor());
             PgTool pgRestore = tools.forServer("pg_restore", majorOf(head.pgDumpVersion()));
@@ -62,7 +62,7 @@ public final class Importer {
             // The target's read-only checks run while the archive is verified: both must pass before
             // anything is written to the server, and an unreachable server should not wait for 100 GB.
             CompletableFuture<Boolean> preflight = CompletableFuture.supplyAsync(() -> preflight(target, head, options.clean()));
-            reporter.progressStart("checking and unpacking", Files.size(options.archive()), "B");
+            reporter.progressStart("checking and unpacking", options.archive().size(), "B");
             ArchiveReader.Result read;
             try {
                 read = ArchiveReader.read(options.archive(), workDir, reporter::progressStep, options.decryptor());

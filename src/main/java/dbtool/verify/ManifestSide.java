@@ -1,6 +1,7 @@
 package dbtool.verify;
 
 import dbtool.Reporter;
+import dbtool.archive.ArchiveInput;
 import dbtool.archive.ArchiveReader;
 import dbtool.archive.Manifest;
 import dbtool.verify.SideSnapshot.TableSnapshot;
@@ -20,6 +21,11 @@ public record ManifestSide(String label, Manifest manifest) implements Compariso
     /** An encrypted archive's manifest, decrypted with {@code decryptor}. */
     public static ManifestSide ofArchive(Path archive, dbtool.crypto.Decryptor decryptor) {
         return new ManifestSide(archive.toString(), ArchiveReader.readManifest(archive, decryptor));
+    }
+
+    /** Reads only the manifest (the archive's first entry), wherever the archive is stored. */
+    public static ManifestSide ofArchive(ArchiveInput archive, dbtool.crypto.Decryptor decryptor) {
+        return new ManifestSide(archive.location(), ArchiveReader.readManifest(archive, decryptor));
     }
 
     @Override

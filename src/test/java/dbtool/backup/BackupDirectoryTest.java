@@ -27,8 +27,8 @@ class BackupDirectoryTest {
         return archive;
     }
 
-    private static List<String> names(List<Path> paths) {
-        return paths.stream().map(p -> p.getFileName().toString()).toList();
+    private static List<String> names(List<BackupDirectory.Leftover> leftovers) {
+        return leftovers.stream().map(BackupDirectory.Leftover::name).toList();
     }
 
     @Test
@@ -181,7 +181,7 @@ class BackupDirectoryTest {
 
         assertThatThrownBy(() -> new BackupDirectory(dir, "shop").delete(foreign))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(foreign.path()).exists();
+        assertThat(Path.of(foreign.path())).exists();
     }
 
     @Test

@@ -4,7 +4,6 @@ import dbtool.DbToolException;
 import dbtool.ExitCode;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RetentionPolicyTest {
 
     private static BackupFile archive(String stamp) {
-        return new BackupFile(Path.of("/backups/shop-" + stamp + ".tar.gz"), "shop",
+        return new BackupFile("/backups/shop-" + stamp + ".tar.gz", "shop",
                 BackupDirectory.parseStamp(stamp), 1, false);
     }
 
