@@ -75,12 +75,13 @@ public final class Exporter {
         ExportResult result = null;
         ArchiveStore opened = null;
         try (Connection snapshotConnection = Connections.open(source); WorkFiles work = new WorkFiles()) {
-            Target target = prepareTarget(options, work);
-            opened = target.store();
             PgVersion server = Catalog.serverVersion(snapshotConnection);
             PgTool pgDump = tools.forServer("pg_dump", server);
             PgTool pgRestore = tools.forServer("pg_restore", pgDump.version());
             reporter.detail("using " + pgDump.executable() + " " + pgDump.version() + " for server " + server);
+            // Only now, when a suitable pg_dump exists: a refused export must leave nothing behind (and no bucket call).
+            Target target = prepareTarget(options, work);
+            opened = target.store();
 
             Path workDir = target.workDir();
             Path dumpDir = workDir.resolve(ArchiveLayout.DUMP_DIR);

@@ -272,7 +272,10 @@ class S3IT {
         String first = keyOf(written.get(0));
         assertThat(keys(bucket, "nightly/shop/")).containsExactly(
                 keyOf(written.get(1)), keyOf(written.get(1)) + ".sha256",
-                keyOf(written.get(2)), keyOf(written.get(2)) + ".sha256");
+                keyOf(written.get(2)), keyOf(written.get(2)) + ".sha256",
+                "nightly/shop/shop.history.jsonl");
+        assertThat(new String(download(bucket, "nightly/shop/shop.history.jsonl")).lines())
+                .as("one history line per run, kept in the bucket").hasSize(3);
         assertThat(keys(bucket, "")).doesNotContain(first, first + ".sha256", "nightly/shop/shop.lock");
 
         CliRun verified = dbtool("backup", "--project", "shop", "--verify", "--config", cfg.toString());
