@@ -13,6 +13,18 @@ public interface Reporter {
     /** Only shown with -v. */
     void detail(String message);
 
+    /**
+     * A milestone a log collector may want to match on ({@code --log-format json}: {@code event} and {@code fields}
+     * become the line's keys); as text it is the message. Level is "info" or "warning".
+     */
+    default void event(String level, String event, String message, java.util.Map<String, Object> fields) {
+        if (level.equals("warning")) {
+            warn(message);
+        } else {
+            info(message);
+        }
+    }
+
     /** A unit of work with a known size started (tables to dump, bytes to pack); 0 total means unknown. */
     default void progressStart(String task, long total, String unit) {}
 

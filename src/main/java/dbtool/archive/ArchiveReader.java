@@ -10,7 +10,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -53,7 +52,12 @@ public final class ArchiveReader {
 
     /** {@link #readManifest(Path)}, decrypting with {@code decryptor} when the archive is encrypted. */
     public static Manifest readManifest(Path archive, Decryptor decryptor) {
-        String name = archive.getFileName().toString();
+        return readManifest(ArchiveInput.of(archive), decryptor);
+    }
+
+    /** Reads only the first entry, wherever the archive is stored, decrypting it when it is encrypted. */
+    public static Manifest readManifest(ArchiveInput archive, Decryptor decryptor) {
+        String name = archive.name();
         try (InputStream raw = open(archive, decryptor); TarArchiveInputStream tar = tar(raw)) {
             TarArchiveEntry first = firstEntry(tar, name);
             if (first == null || !first.getName().equals(ArchiveLayout.MANIFEST)) {
@@ -75,7 +79,12 @@ public final class ArchiveReader {
 
     /** {@link #read(Path, Path, LongConsumer)}, decrypting with {@code decryptor} when the archive is encrypted. */
     public static Result read(Path archive, Path extractTo, LongConsumer bytesRead, Decryptor decryptor) {
-        String name = archive.getFileName().toString();
+        return read(ArchiveInput.of(archive), extractTo, bytesRead, decryptor);
+    }
+
+    /** As {@link #read(Path, Path, LongConsumer, Decryptor)}, for an archive wherever it is stored; read once, as one stream. */
+    public static Result read(ArchiveInput archive, Path extractTo, LongConsumer bytesRead, Decryptor decryptor) {
+        String name = archive.name();
         String expectedSidecar = readSidecar(archive);
         MessageDigest fileDigest = Sha256.newDigest();
         Manifest manifest = null;
@@ -83,7 +92,7 @@ public final class ArchiveReader {
         Map<String, String> actual = new LinkedHashMap<>();
         Checksums listed = null;
         long archiveBytes;
-        try (InputStream file = Files.newInputStream(archive);
+        try (InputStream file = archive.open();
                 CountingInputStream counted = new CountingInputStream(new DigestInputStream(file, fileDigest), bytesRead);
                 BufferedInputStream stored = new BufferedInputStream(counted, BUFFER);
                 InputStream plain = decrypt(stored, decryptor, name);
@@ -147,7 +156,7 @@ public final class ArchiveReader {
             counted.drain(buffer);
             archiveBytes = counted.count;
         } catch (NoSuchFileException e) {
-            throw DbToolException.usage("archive " + archive + " does not exist");
+            throw DbToolException.usage("archive " + archive.location() + " does not exist");
         } catch (IOException e) {
             throw damaged(name, e);
         }
@@ -163,7 +172,7 @@ public final class ArchiveReader {
             String sha = Sha256.hex(fileDigest);
             if (!sha.equals(expectedSidecar)) {
                 throw DbToolException.archive(name + ": SHA-256 " + sha + " does not match its sidecar "
-                        + sidecarOf(archive).getFileName() + " (" + expectedSidecar + "); the archive changed after it was written");
+                        + archive.sidecarName() + " (" + expectedSidecar + "); the archive changed after it was written");
             }
             sidecarChecked = true;
         }
@@ -284,14 +293,16 @@ public final class ArchiveReader {
         return entry;
     }
 
-    private static String readSidecar(Path archive) {
-        Path sidecar = sidecarOf(archive);
-        if (!Files.exists(sidecar)) {
-            return null;
-        }
+    private static String readSidecar(ArchiveInput archive) {
+        String sidecar = archive instanceof ArchiveInput.LocalFile local
+                ? local.file().resolveSibling(archive.sidecarName()).toString()
+                : archive.location() + ".sha256";
         try {
-            String content = Files.readString(sidecar, StandardCharsets.UTF_8).strip();
-            String hex = content.split("\\s+", 2)[0].toLowerCase();
+            java.util.Optional<String> content = archive.sidecar();
+            if (content.isEmpty()) {
+                return null;
+            }
+            String hex = content.get().strip().split("\\s+", 2)[0].toLowerCase();
             if (!hex.matches("[0-9a-f]{64}")) {
                 throw DbToolException.archive(sidecar + " is not a sha256sum line; delete or fix it");
             }
@@ -301,18 +312,20 @@ public final class ArchiveReader {
         }
     }
 
-    private static InputStream open(Path archive, Decryptor decryptor) throws IOException {
+    private static InputStream open(ArchiveInput archive, Decryptor decryptor) throws IOException {
+        InputStream raw;
         try {
-            BufferedInputStream stored = new BufferedInputStream(Files.newInputStream(archive), BUFFER);
-            try {
-                InputStream plain = decrypt(stored, decryptor, archive.getFileName().toString());
-                return decompress(plain == stored ? stored : new BufferedInputStream(plain, BUFFER));
-            } catch (IOException | RuntimeException e) {
-                stored.close();
-                throw e;
-            }
+            raw = archive.open();
         } catch (NoSuchFileException e) {
-            throw DbToolException.usage("archive " + archive + " does not exist");
+            throw DbToolException.usage("archive " + archive.location() + " does not exist");
+        }
+        BufferedInputStream stored = new BufferedInputStream(raw, BUFFER);
+        try {
+            InputStream plain = decrypt(stored, decryptor, archive.name());
+            return decompress(plain == stored ? stored : new BufferedInputStream(plain, BUFFER));
+        } catch (IOException | RuntimeException e) {
+            stored.close();
+            throw e;
         }
     }
 

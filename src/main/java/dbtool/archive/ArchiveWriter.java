@@ -89,45 +89,60 @@ public final class ArchiveWriter {
      * describing it, and fsyncs it. The manifest's files must be the body's files.
      */
     public Written assemble(Body body, Manifest manifest, Path target) throws IOException {
+        requireMatching(body, manifest);
+        try (FileChannel channel = FileChannel.open(target, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            BufferedOutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER);
+            Written written = assemble(body, manifest, out);
+            out.flush();
+            channel.force(true);
+            return written;
+        }
+    }
+
+    /**
+     * Writes the finished archive as one stream into {@code target} (a file, an upload), from a body and the
+     * manifest describing it; flushes but neither closes nor syncs it. The manifest's files must be the body's files.
+     */
+    public Written assemble(Body body, Manifest manifest, OutputStream target) throws IOException {
+        requireMatching(body, manifest);
+        Instant mtime = Instant.parse(manifest.createdAt());
+        MessageDigest archiveDigest = Sha256.newDigest();
+        CountingOutputStream counted = new CountingOutputStream(new DigestOutputStream(new NonClosing(target), archiveDigest));
+        BufferedOutputStream out = new BufferedOutputStream(encryption == null ? counted : encryption.encrypt(counted), BUFFER);
+
+        byte[] manifestBytes = ManifestJson.write(manifest);
+        Map<String, String> sums = new LinkedHashMap<>();
+        sums.put(ArchiveLayout.MANIFEST, Sha256.hex(manifestBytes));
+        sums.putAll(body.sums());
+
+        OutputStream head = compress(new NonClosing(out), false);
+        TarArchiveOutputStream headTar = tar(head);
+        putBytes(headTar, ArchiveLayout.MANIFEST, manifestBytes, mtime);
+        head.close(); // the member's trailer; the tar itself is not finished here
+
+        try (InputStream in = body.scratch == null ? Files.newInputStream(body.file)
+                : body.scratch.decrypt(Files.newInputStream(body.file))) {
+            byte[] buffer = new byte[BUFFER];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                out.write(buffer, 0, n);
+            }
+        }
+
+        OutputStream tail = compress(new NonClosing(out), false);
+        TarArchiveOutputStream tailTar = tar(tail);
+        putBytes(tailTar, ArchiveLayout.CHECKSUMS, new Checksums(sums).toBytes(new ArrayList<>(sums.keySet())), mtime);
+        tailTar.finish(); // tar's end-of-archive blocks
+        tail.close();
+        out.close(); // age's last chunk; closing counted only flushes, the target stays open
+        return new Written(Sha256.hex(archiveDigest), counted.count);
+    }
+
+    private static void requireMatching(Body body, Manifest manifest) throws IOException {
         body.finish();
         if (!manifest.files().equals(body.files())) {
             throw new IllegalArgumentException("the manifest's files are not the body's files");
-        }
-        Instant mtime = Instant.parse(manifest.createdAt());
-        MessageDigest archiveDigest = Sha256.newDigest();
-        try (FileChannel channel = FileChannel.open(target, java.util.Set.of(StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-            CountingOutputStream counted = new CountingOutputStream(
-                    new DigestOutputStream(Channels.newOutputStream(channel), archiveDigest));
-            BufferedOutputStream out = new BufferedOutputStream(encryption == null ? counted : encryption.encrypt(counted), BUFFER);
-
-            byte[] manifestBytes = ManifestJson.write(manifest);
-            Map<String, String> sums = new LinkedHashMap<>();
-            sums.put(ArchiveLayout.MANIFEST, Sha256.hex(manifestBytes));
-            sums.putAll(body.sums());
-
-            OutputStream head = compress(new NonClosing(out), false);
-            TarArchiveOutputStream headTar = tar(head);
-            putBytes(headTar, ArchiveLayout.MANIFEST, manifestBytes, mtime);
-            head.close(); // the member's trailer; the tar itself is not finished here
-
-            try (InputStream in = body.scratch == null ? Files.newInputStream(body.file)
-                    : body.scratch.decrypt(Files.newInputStream(body.file))) {
-                byte[] buffer = new byte[BUFFER];
-                int n;
-                while ((n = in.read(buffer)) > 0) {
-                    out.write(buffer, 0, n);
-                }
-            }
-
-            OutputStream tail = compress(new NonClosing(out), false);
-            TarArchiveOutputStream tailTar = tar(tail);
-            putBytes(tailTar, ArchiveLayout.CHECKSUMS, new Checksums(sums).toBytes(new ArrayList<>(sums.keySet())), mtime);
-            tailTar.finish(); // tar's end-of-archive blocks
-            tail.close();
-            out.close(); // age's last chunk; closing counted only flushes, the channel stays open
-            channel.force(true);
-            return new Written(Sha256.hex(archiveDigest), counted.count);
         }
     }
 

@@ -97,6 +97,9 @@ final class ReadAheadInputStream extends InputStream {
             position = 0;
             if (current.failure() != null) {
                 ended = true;
+                if (current.failure().getCause() instanceof dbtool.DbToolException known) {
+                    throw known; // the source's own verdict (a lost connection to a bucket is exit 1, not a damaged archive)
+                }
                 throw current.failure();
             }
             if (current == END) {

@@ -3,13 +3,15 @@ package dbtool.backup;
 import dbtool.DbToolException;
 import dbtool.ExitCode;
 import dbtool.archive.ArchiveName;
+import dbtool.storage.ArchiveStore;
+import dbtool.storage.LocalStore;
+import dbtool.storage.StoredObject;
 import dbtool.transfer.WorkFiles;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,12 +23,14 @@ import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The archives of one project in a backup directory, which may be shared with other projects and other files.
@@ -61,7 +65,7 @@ public final class BackupDirectory {
             .thenComparing(BackupFile::fileName)
             .reversed();
 
-    private final Path dir;
+    private final ArchiveStore store;
     private final String project;
     private final Pattern archiveName;
     private final Pattern anyOwnName;
@@ -70,8 +74,14 @@ public final class BackupDirectory {
     /** What a killed import or backup --verify of one of this project's archives left: the unpacked dump. */
     private final Pattern importDirName;
 
+    /** A local backup directory. */
     public BackupDirectory(Path dir, String project) {
-        this.dir = dir;
+        this(new LocalStore(dir), project);
+    }
+
+    /** A local directory or a bucket prefix; the caller closes the store. */
+    public BackupDirectory(ArchiveStore store, String project) {
+        this.store = store;
         this.project = requireValidProject(project);
         // Groups: 1 the archive's name, 2 its stamp, 3 ".snapshot" or null.
         String core = ArchiveName.coreRegex(Pattern.quote(project), EXT_REGEX);
@@ -91,17 +101,27 @@ public final class BackupDirectory {
         return project;
     }
 
-    public Path dir() {
-        return dir;
+    public ArchiveStore store() {
+        return store;
+    }
+
+    /** The directory or s3://bucket/prefix, for messages. */
+    public String location() {
+        return store.location();
     }
 
     /**
      * Creates the directory if needed and checks that it is writable. A directory that cannot be used is a config
-     * problem (exit 2), like an unwritable --output of export, so the message names the setting to change.
+     * problem (exit 2), like an unwritable --output of export, so the message names the setting to change. A bucket
+     * was already checked when its store was opened.
      *
      * @param config the config file that sets backup.dir, for the message
      */
     public void create(String config) {
+        Path dir = store.localDirectory().orElse(null);
+        if (dir == null) {
+            return;
+        }
         String fix = "; fix its permissions or set backup.dir in " + config;
         try {
             Files.createDirectories(dir);
@@ -154,66 +174,93 @@ public final class BackupDirectory {
         }
     }
 
+    /** What an interrupted run left: a file, the exporter's work directory (local disk), or an unfinished upload (S3). */
+    public record Leftover(String name, String location, Kind kind) {
+        public enum Kind { FILE, WORK_DIRECTORY, UPLOAD }
+    }
+
     /** Complete archives of this project, newest first. */
     public List<BackupFile> archives() {
+        Map<String, StoredObject> files = files();
         List<BackupFile> result = new ArrayList<>();
-        for (Path file : regularFiles()) {
-            Matcher m = archiveName.matcher(file.getFileName().toString());
+        for (StoredObject file : files.values()) {
+            Matcher m = archiveName.matcher(file.name());
             if (!m.matches()) {
                 continue;
             }
             Optional<Instant> createdAt = tryParseStamp(m.group(2));
-            Path sidecar = file.resolveSibling(m.group(1) + SIDECAR_SUFFIX);
-            if (createdAt.isEmpty() || !isRegularFile(sidecar)) {
+            if (createdAt.isEmpty() || !files.containsKey(m.group(1) + SIDECAR_SUFFIX)) {
                 continue;
             }
-            boolean verified = isRegularFile(file.resolveSibling(m.group(1) + VERIFIED_SUFFIX));
-            result.add(new BackupFile(file, project, createdAt.get(), size(file), verified, m.group(3) != null));
+            boolean verified = files.containsKey(m.group(1) + VERIFIED_SUFFIX);
+            result.add(new BackupFile(store.locationOf(file.name()), project, createdAt.get(), file.size(), verified,
+                    m.group(3) != null));
         }
         result.sort(NEWEST_FIRST);
         return List.copyOf(result);
     }
 
     /**
-     * Files of this project left by interrupted runs: temporary names, archives without a sidecar,
-     * sidecars or markers whose archive is gone or incomplete, and {@code .<archive>.work} directories. Sorted by name.
+     * What interrupted runs of this project left: temporary names, archives without a sidecar, sidecars or markers
+     * whose archive is gone or incomplete, {@code .<archive>.work} directories and unfinished uploads. Sorted by name.
      */
-    public List<Path> leftovers() {
-        List<Path> result = new ArrayList<>();
-        for (Path file : regularFiles()) {
-            Matcher m = anyOwnName.matcher(file.getFileName().toString());
+    public List<Leftover> leftovers() {
+        List<StoredObject> all = list();
+        Map<String, StoredObject> files = new HashMap<>();
+        all.stream().filter(o -> !o.directory()).forEach(o -> files.put(o.name(), o));
+        List<Leftover> result = new ArrayList<>();
+        for (StoredObject file : files.values()) {
+            Matcher m = anyOwnName.matcher(file.name());
             if (!m.matches() || tryParseStamp(m.group(3)).isEmpty()) {
                 continue;
             }
+            // Groups: 1 leading ".", 2 the archive's name, 3 its stamp, 4 ".snapshot", 5 suffix, 6 temporary suffix.
             boolean temporary = m.group(1) != null || m.group(6) != null;
-            Path archive = file.resolveSibling(m.group(2));
-            boolean archiveComplete = isRegularFile(archive)
-                    && isRegularFile(archive.resolveSibling(m.group(2) + SIDECAR_SUFFIX));
+            boolean archiveComplete = files.containsKey(m.group(2)) && files.containsKey(m.group(2) + SIDECAR_SUFFIX);
             if (temporary || !archiveComplete) {
-                result.add(file);
+                result.add(new Leftover(file.name(), store.locationOf(file.name()), Leftover.Kind.FILE));
             }
         }
-        for (Path workDir : workDirectories()) {
-            result.add(workDir);
+        for (StoredObject dir : all) {
+            Matcher m = workDirName.matcher(dir.name());
+            if (dir.directory() && m.matches() && tryParseStamp(m.group(2)).isPresent()) {
+                result.add(new Leftover(dir.name(), store.locationOf(dir.name()), Leftover.Kind.WORK_DIRECTORY));
+            }
+            Matcher i = importDirName.matcher(dir.name());
+            if (dir.directory() && i.matches() && tryParseStamp(i.group(2)).isPresent() && !importInUse(dir.name())) {
+                result.add(new Leftover(dir.name(), store.locationOf(dir.name()), Leftover.Kind.WORK_DIRECTORY));
+            }
         }
-        result.sort(Comparator.comparing(p -> p.getFileName().toString()));
+        for (String upload : unfinishedUploads()) {
+            Matcher m = archiveName.matcher(upload);
+            if (m.matches() && tryParseStamp(m.group(2)).isPresent()) {
+                result.add(new Leftover(upload, store.locationOf(upload) + " (unfinished upload)", Leftover.Kind.UPLOAD));
+            }
+        }
+        result.sort(Comparator.comparing(Leftover::name));
         return List.copyOf(result);
     }
 
-    /** Deletes {@link #leftovers()} and returns what was deleted, for the log. */
-    public List<Path> cleanLeftovers() {
+    /** Deletes {@link #leftovers()} (aborts unfinished uploads, with their parts) and returns what was removed. */
+    public List<Leftover> cleanLeftovers() {
         return cleanLeftovers(failure -> { });
     }
 
     /**
-     * Deletes {@link #leftovers()} and returns what was deleted. One that cannot be deleted does not stop the run:
-     * it is told to {@code failures} ("path: reason") and stays, so {@code backups list} shows it.
+     * Deletes {@link #leftovers()} (aborts unfinished uploads, with their parts) and returns what was removed. One
+     * that cannot be removed does not stop the run: it is told to {@code failures} ("what: reason") and stays, so
+     * {@code backups list} shows it.
      */
-    public List<Path> cleanLeftovers(java.util.function.Consumer<String> failures) {
-        List<Path> deleted = new ArrayList<>();
-        for (Path leftover : leftovers()) {
+    public List<Leftover> cleanLeftovers(Consumer<String> failures) {
+        List<Leftover> deleted = new ArrayList<>();
+        for (Leftover leftover : leftovers()) {
             try {
-                if (Files.isDirectory(leftover, LinkOption.NOFOLLOW_LINKS) ? deleteTree(leftover) : deleteIfExists(leftover)) {
+                boolean removed = switch (leftover.kind()) {
+                    case WORK_DIRECTORY -> deleteTree(store.localDirectory().orElseThrow().resolve(leftover.name()));
+                    case UPLOAD -> io("abort the upload of " + leftover.location(), () -> store.abortUploads(leftover.name()));
+                    case FILE -> io("delete " + leftover.location(), () -> store.delete(leftover.name()));
+                };
+                if (removed) {
                     deleted.add(leftover);
                 }
             } catch (DbToolException e) {
@@ -224,48 +271,80 @@ public final class BackupDirectory {
     }
 
     /**
+     * Deletes only the temporary files and work directories of interrupted runs ({@code .<archive>.body},
+     * {@code .<archive>.work/}, ...): for a shared temporary directory, where an upload to a bucket was staged and
+     * where other files that merely look like archives must never be touched.
+     */
+    public List<Leftover> cleanWorkFiles() {
+        List<Leftover> deleted = new ArrayList<>();
+        for (Leftover leftover : leftovers()) {
+            if (!leftover.name().startsWith(".") || leftover.kind() == Leftover.Kind.UPLOAD) {
+                continue;
+            }
+            boolean removed = leftover.kind() == Leftover.Kind.WORK_DIRECTORY
+                    ? deleteTree(store.localDirectory().orElseThrow().resolve(leftover.name()))
+                    : io("delete " + leftover.location(), () -> store.delete(leftover.name()));
+            if (removed) {
+                deleted.add(leftover);
+            }
+        }
+        return List.copyOf(deleted);
+    }
+
+    /**
      * Deletes an archive with its sidecar and marker. The sidecar goes first so that an interruption can only
      * leave an archive that no longer counts (a leftover), never a counted archive with missing parts.
      */
     public void delete(BackupFile backup) {
-        Path parent = backup.path().toAbsolutePath().normalize().getParent();
-        if (!parent.equals(dir.toAbsolutePath().normalize()) || !backup.project().equals(project)
+        if (!backup.path().equals(store.locationOf(backup.fileName())) || !backup.project().equals(project)
                 || !archiveName.matcher(backup.fileName()).matches()) {
-            throw new IllegalArgumentException(backup.path() + " is not an archive of project " + project + " in " + dir);
+            throw new IllegalArgumentException(backup.path() + " is not an archive of project " + project + " in "
+                    + store.location());
         }
-        deleteIfExists(backup.sidecar());
-        deleteIfExists(backup.verifiedMarker());
-        deleteIfExists(backup.path());
+        io("delete " + backup.path(), () -> store.delete(backup.sidecarName()));
+        io("delete " + backup.path(), () -> store.delete(backup.verifiedMarkerName()));
+        io("delete " + backup.path(), () -> store.delete(backup.fileName()));
     }
 
-    private List<Path> regularFiles() {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> entries = Files.list(dir)) {
-            // NOFOLLOW_LINKS: a symlink is not something this tool wrote.
-            return entries.filter(BackupDirectory::isRegularFile).toList();
+    private Map<String, StoredObject> files() {
+        Map<String, StoredObject> files = new HashMap<>();
+        list().stream().filter(o -> !o.directory()).forEach(o -> files.put(o.name(), o));
+        return files;
+    }
+
+    private List<StoredObject> list() {
+        try {
+            return store.list();
         } catch (IOException e) {
-            throw DbToolException.runtime("cannot list backup directory " + dir + ": " + e.getMessage(), e);
+            throw DbToolException.runtime("cannot list backup directory " + store.location() + ": " + e.getMessage(), e);
         }
     }
 
-    /** The exporter's {@code .<archive>.work} directories of this project (never through a symlink). */
-    private List<Path> workDirectories() {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
-                    .filter(p -> {
-                        Matcher m = workDirName.matcher(p.getFileName().toString());
-                        Matcher i = importDirName.matcher(p.getFileName().toString());
-                        return m.matches() && tryParseStamp(m.group(2)).isPresent()
-                                || i.matches() && tryParseStamp(i.group(2)).isPresent() && !WorkFiles.inUse(p);
-                    })
-                    .toList();
+    /** Whether a running import holds the lock of its unpack directory (only local directories have them). */
+    private boolean importInUse(String name) {
+        return store.localDirectory().map(dir -> WorkFiles.inUse(dir.resolve(name))).orElse(false);
+    }
+
+    private List<String> unfinishedUploads() {
+        try {
+            return store.unfinishedUploads();
         } catch (IOException e) {
-            throw DbToolException.runtime("cannot list backup directory " + dir + ": " + e.getMessage(), e);
+            throw DbToolException.runtime("cannot list unfinished uploads in " + store.location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private interface StoreAction {
+        void run() throws IOException;
+    }
+
+    private static boolean io(String what, StoreAction action) {
+        try {
+            action.run();
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw DbToolException.runtime("cannot " + what + ": " + e.getMessage(), e);
         }
     }
 
@@ -277,28 +356,6 @@ public final class BackupDirectory {
             return false;
         } catch (IOException e) {
             throw DbToolException.runtime("cannot delete " + root + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean isRegularFile(Path p) {
-        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
-    }
-
-    private static long size(Path p) {
-        try {
-            return Files.size(p);
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
-    private static boolean deleteIfExists(Path p) {
-        try {
-            return Files.deleteIfExists(p);
-        } catch (NoSuchFileException e) {
-            return false;
-        } catch (IOException e) {
-            throw DbToolException.runtime("cannot delete " + p + ": " + e.getMessage(), e);
         }
     }
 }

@@ -2,16 +2,15 @@ package dbtool.backup;
 
 import dbtool.ExitCode;
 
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
  * What a notification reports about one backup run.
  *
- * @param archive the archive written, or null (failures usually have none)
+ * @param archive the archive written (a path or an s3:// URL), or null (failures usually have none)
  */
-public record BackupEvent(String project, Status status, String message, Path archive, ExitCode exitCode) {
+public record BackupEvent(String project, Status status, String message, String archive, ExitCode exitCode) {
     public enum Status {
         SUCCESS, FAILURE, WARNING;
 
@@ -28,12 +27,12 @@ public record BackupEvent(String project, Status status, String message, Path ar
         message = message == null ? "" : message;
     }
 
-    public static BackupEvent success(String project, Path archive, String message) {
+    public static BackupEvent success(String project, String archive, String message) {
         return new BackupEvent(project, Status.SUCCESS, message, archive, ExitCode.OK);
     }
 
     /** The backup was written, but rows dropped sharply since the previous one (exit 7). */
-    public static BackupEvent warning(String project, Path archive, String message) {
+    public static BackupEvent warning(String project, String archive, String message) {
         return new BackupEvent(project, Status.WARNING, message, archive, ExitCode.DRIFT);
     }
 

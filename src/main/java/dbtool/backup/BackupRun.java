@@ -16,6 +16,10 @@ import dbtool.crypto.Decryptor;
 import dbtool.pg.Connections;
 import dbtool.pg.PgToolFailure;
 import dbtool.pg.PgToolLocator;
+import dbtool.storage.ArchiveStore;
+import dbtool.storage.LocalStore;
+import dbtool.storage.S3Location;
+import dbtool.storage.Stores;
 import dbtool.transfer.ExportOptions;
 import dbtool.transfer.ExportResult;
 import dbtool.transfer.Exporter;
@@ -64,24 +68,40 @@ public final class BackupRun {
     private final Notifier notifier;
     private final String configSource;
     private final Path identity;
+    private final Stores stores;
 
     /**
      * @param configSource the config file, named in messages whose fix is to change it
      * @param identity {@code --identity FILE} for verifying encrypted archives, or null for the config's
      *     {@code encryption.identity_file} or {@code $DBTOOL_AGE_IDENTITY_FILE}
+     * @param stores opens backup.dir, a directory or a bucket (with each project's storage settings)
      */
     public BackupRun(PgToolLocator tools, Reporter reporter, String toolVersion, Notifier notifier, String configSource,
-            Path identity) {
+            Path identity, Stores stores) {
         this.tools = tools;
         this.reporter = reporter;
         this.toolVersion = toolVersion;
         this.notifier = notifier;
         this.configSource = configSource;
         this.identity = identity;
+        this.stores = stores;
+    }
+
+    public BackupRun(PgToolLocator tools, Reporter reporter, String toolVersion, Notifier notifier, String configSource,
+            Path identity) {
+        this(tools, reporter, toolVersion, notifier, configSource, identity, Stores.fromSystemEnvironment());
     }
 
     public BackupRun(PgToolLocator tools, Reporter reporter, String toolVersion, Notifier notifier, String configSource) {
         this(tools, reporter, toolVersion, notifier, configSource, null);
+    }
+
+    /** The project's backup location, opened: a local directory or a bucket prefix. The caller closes its store. */
+    public BackupDirectory open(ProjectConfig project) {
+        String location = project.backup().location();
+        ArchiveStore store = stores.with(project.storage()).directory(S3Location.isS3(location) ? location
+                : Path.of(location).toAbsolutePath().normalize().toString());
+        return new BackupDirectory(store, project.name());
     }
 
     /**
@@ -89,7 +109,7 @@ public final class BackupRun {
      *
      * @param exitCode {@link ExitCode#OK} or the failure's code
      * @param error the one-line failure message, or null
-     * @param archive the archive written, or null when the run failed before that
+     * @param archive the archive written (a full path or an s3:// URL), or null when the run failed before that
      * @param verified whether the archive was restored and its row counts matched
      * @param removed archives deleted by retention (full paths, as {@code backups prune} reports them)
      * @param kept archives retention kept (full paths), newest first
@@ -99,7 +119,7 @@ public final class BackupRun {
      * @param drift tables whose rows dropped sharply since the previous backup (then the exit code is 7)
      * @param failure the failure with its cause (for -v), or null
      */
-    public record Outcome(String project, ExitCode exitCode, String error, Path archive, long sizeBytes, long rows,
+    public record Outcome(String project, ExitCode exitCode, String error, String archive, long sizeBytes, long rows,
             boolean verified, List<String> removed, List<String> kept, List<String> cleaned,
             List<String> droppedDatabases, List<String> notifyFailures, long millis, List<TableDrift> drift,
             DbToolException failure) {
@@ -148,7 +168,7 @@ public final class BackupRun {
         String error = failure == null ? null : failure.getMessage();
         List<String> notifyFailures = new ArrayList<>(notifyOutcome(project, code, error, progress));
         ExportResult export = progress.export;
-        Outcome outcome = new Outcome(project.name(), code, error, export == null ? null : export.archive(),
+        Outcome outcome = new Outcome(project.name(), code, error, export == null ? null : export.archive().location(),
                 export == null ? 0 : export.sizeBytes(), export == null ? 0 : export.manifest().totalRows(),
                 progress.verified, progress.removed, progress.kept, progress.cleaned, progress.droppedDatabases,
                 notifyFailures,
@@ -170,8 +190,6 @@ public final class BackupRun {
      */
     private void runLocked(ProjectConfig project, BackupSettings settings, boolean verify, Progress progress,
             long started) {
-        Path dir = settings.dir().toAbsolutePath().normalize();
-        BackupDirectory backups = new BackupDirectory(dir, project.name());
         AgeEncryption encryption = project.encryption().encryption();
         Decryptor decryptor = AgeIdentity.resolve(identity, project.encryption().identityFile(), System::getenv,
                 reporter::warn);
@@ -181,8 +199,8 @@ public final class BackupRun {
                     + " needs the private key: give --identity FILE, encryption.identity_file in " + configSource
                     + " or $" + AgeIdentity.ENVIRONMENT_VARIABLE + ", or verify on the machine that holds the key");
         }
-        backups.create(configSource);
-        try (ProjectLock lock = ProjectLock.acquire(dir, project.name())) {
+        BackupDirectory backups = open(project);
+        try (ArchiveStore store = backups.store(); RunLock lock = createAndLock(backups, project)) {
             ExitCode code = ExitCode.RUNTIME;
             String error = null;
             try {
@@ -201,12 +219,17 @@ public final class BackupRun {
         }
     }
 
+    private RunLock createAndLock(BackupDirectory backups, ProjectConfig project) {
+        backups.create(configSource);
+        return RunLock.acquire(backups.store(), project.name());
+    }
+
     /** History is a convenience for alerts and reports: failing to write it must not fail the backup. */
     private void record(BackupDirectory backups, Progress progress, ExitCode code, String error, long started) {
         ExportResult export = progress.export;
         boolean wrote = export != null && (code == ExitCode.OK || code == ExitCode.DRIFT);
         RunHistory.Entry entry = new RunHistory.Entry(Instant.now(), code.code(), error,
-                export == null ? null : export.archive().getFileName().toString(),
+                export == null ? null : export.archive().name(),
                 export == null ? 0 : export.sizeBytes(), export == null ? 0 : export.manifest().totalRows(),
                 progress.verified, (System.nanoTime() - started) / 1_000_000, progress.drift,
                 wrote ? RunHistory.rowsByTable(export.manifest()) : null);
@@ -218,15 +241,21 @@ public final class BackupRun {
     }
 
     private void backUp(ProjectConfig project, BackupSettings settings, boolean verify, Progress progress,
-            BackupDirectory backups, ProjectLock lock, AgeEncryption encryption, Decryptor decryptor) {
-        Path dir = backups.dir();
+            BackupDirectory backups, RunLock lock, AgeEncryption encryption, Decryptor decryptor) {
+        String dir = backups.location();
         RetentionPolicy policy = policy(settings);
         lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup that died ("
                 + stale.describe() + "); cleaning up what it left"));
-        List<Path> cleaned = backups.cleanLeftovers(failure -> reporter.warn("could not remove a leftover of an"
-                + " interrupted run: " + failure + "; remove it by hand (backups list shows it)"));
-        progress.cleaned = paths(cleaned);
-        cleaned.forEach(p -> reporter.info("removed leftover of an interrupted run: " + p.getFileName()));
+        List<BackupDirectory.Leftover> cleaned = new ArrayList<>(backups.cleanLeftovers(failure -> reporter.warn(
+                "could not remove a leftover of an interrupted run: " + failure + "; remove it by hand (backups list"
+                + " shows it)")));
+        if (backups.store().localDirectory().isEmpty()) {
+            // An upload to a bucket is staged locally; a killed run's staging files are this project's too.
+            cleaned.addAll(new BackupDirectory(new LocalStore(Exporter.stagingDirectory(stores.environment())),
+                    project.name()).cleanWorkFiles());
+        }
+        progress.cleaned = cleaned.stream().map(BackupDirectory.Leftover::location).toList();
+        cleaned.forEach(l -> reporter.info("removed leftover of an interrupted run: " + l.name()));
         if (verify) {
             progress.droppedDatabases = dropLeftoverThrowaways(project, settings);
         }
@@ -238,9 +267,18 @@ public final class BackupRun {
         }
         ExportOptions options = new ExportOptions(project.name(), project.connection(), dir,
                 Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of(), encryption);
-        ExportResult export = new Exporter(tools, reporter, toolVersion).export(options);
+        ExportResult export = new Exporter(tools, reporter, toolVersion, stores.with(project.storage())).export(options);
         progress.export = export;
-        reporter.info("wrote " + export.archive().getFileName() + " (" + export.sizeBytes() + " bytes, "
+        try {
+            finish(project, settings, verify, progress, backups, decryptor, policy, export);
+        } finally {
+            export.close();
+        }
+    }
+
+    private void finish(ProjectConfig project, BackupSettings settings, boolean verify, Progress progress,
+            BackupDirectory backups, Decryptor decryptor, RetentionPolicy policy, ExportResult export) {
+        reporter.info("wrote " + export.archive().name() + " (" + export.sizeBytes() + " bytes, "
                 + export.manifest().tables().size() + " tables, " + export.manifest().totalRows() + " rows)");
 
         if (verify) {
@@ -253,11 +291,11 @@ public final class BackupRun {
 
         // This run's drift is not in the history yet (it is recorded when the run ends): tell retention about it.
         RunHistory.Entry pending = new RunHistory.Entry(Instant.now(), ExitCode.DRIFT.code(), null,
-                export.archive().getFileName().toString(), 0, 0, false, 0, progress.drift, null);
-        RetentionOutcome retention = applyRetention(backups, policy, export.archive(), false,
+                export.archive().name(), 0, 0, false, 0, progress.drift, null);
+        RetentionOutcome retention = applyRetention(backups, policy, export.archive().location(), false,
                 progress.drift.isEmpty() ? List.of() : List.of(pending));
-        progress.removed = paths(retention.removed());
-        progress.kept = paths(retention.kept());
+        progress.removed = retention.removed();
+        progress.kept = retention.kept();
     }
 
     /**
@@ -271,7 +309,7 @@ public final class BackupRun {
         List<RunHistory.Entry> history = RunHistory.of(backups).entries();
         List<BackupFile> archives = backups.archives();
         int self = 0;
-        while (self < archives.size() && !archives.get(self).path().equals(export.archive())) {
+        while (self < archives.size() && !archives.get(self).path().equals(export.archive().location())) {
             self++;
         }
         List<String> unreadable = new ArrayList<>();
@@ -313,7 +351,7 @@ public final class BackupRun {
      *
      * @param reasons for each kept archive, why ("last", "daily", ...), in {@code kept}'s order
      */
-    public record RetentionOutcome(List<Path> kept, List<List<String>> reasons, List<Path> removed) {
+    public record RetentionOutcome(List<String> kept, List<List<String>> reasons, List<String> removed) {
         public RetentionOutcome {
             kept = List.copyOf(kept);
             reasons = List.copyOf(reasons);
@@ -326,30 +364,30 @@ public final class BackupRun {
      * wrote: an archive with a fabricated or clock-skewed future stamp must not push it out) nor the newest
      * verified archive (with verification on, the newest that is known to restore). The caller holds the lock.
      */
-    public RetentionOutcome applyRetention(BackupDirectory backups, RetentionPolicy policy, Path protect, boolean dryRun) {
+    public RetentionOutcome applyRetention(BackupDirectory backups, RetentionPolicy policy, String protect, boolean dryRun) {
         return applyRetention(backups, policy, protect, dryRun, List.of());
     }
 
     /** @param pending history entries of this run, not yet written */
-    private RetentionOutcome applyRetention(BackupDirectory backups, RetentionPolicy policy, Path protect,
+    private RetentionOutcome applyRetention(BackupDirectory backups, RetentionPolicy policy, String protect,
             boolean dryRun, List<RunHistory.Entry> pending) {
         List<BackupFile> archives = backups.archives();
         if (!policy.isSet()) {
             reporter.info(NO_POLICY + " for project " + backups.project() + "; nothing is deleted");
         }
         RetentionDecision decision = policy.apply(archives);
-        Path newestVerified = archives.stream().filter(BackupFile::verified).findFirst()
+        String newestVerified = archives.stream().filter(BackupFile::verified).findFirst()
                 .map(BackupFile::path).orElse(null);
         List<RunHistory.Entry> history = new ArrayList<>(RunHistory.of(backups).entries());
         history.addAll(pending);
         Set<String> beforeDrift = beforeDrift(archives, history);
-        List<Path> kept = new ArrayList<>();
+        List<String> kept = new ArrayList<>();
         List<List<String>> reasons = new ArrayList<>();
         for (BackupFile file : decision.keep()) {
             kept.add(file.path());
             reasons.add(decision.reasonsFor(file));
         }
-        List<Path> removed = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
         for (BackupFile file : decision.remove()) {
             if (file.path().equals(protect) || file.path().equals(newestVerified)) {
                 kept.add(file.path());
@@ -404,14 +442,14 @@ public final class BackupRun {
         ConnectionSettings server = verifyServer(project, settings);
         String name = throwawayName(project.name());
         ConnectionSettings target = server.withDatabase(name);
-        reporter.info("verifying " + export.archive().getFileName() + " by restoring it into " + target.describe());
-        String what = "verification of " + export.archive().getFileName() + " failed";
+        reporter.info("verifying " + export.archive().name() + " by restoring it into " + target.describe());
+        String what = "verification of " + export.archive().name() + " failed";
         // Ctrl-C or SIGTERM (systemd stop) skips the finally below; without the hook the database would stay.
         Thread dropOnShutdown = new Thread(() -> dropThrowaway(target), "dbtool-drop-" + name);
         Runtime.getRuntime().addShutdownHook(dropOnShutdown);
         try {
             ImportOptions options = new ImportOptions(export.archive(), project.name(), target,
-                    Runtime.getRuntime().availableProcessors(), false, false, verifyWorkDir(export.archive()), decryptor);
+                    Runtime.getRuntime().availableProcessors(), false, false, verifyWorkDir(export), decryptor);
             ImportResult result = new Importer(tools, reporter).importArchive(options);
             RowCountCheck.Outcome check = result.check();
             if (!check.passed()) {
@@ -514,10 +552,16 @@ public final class BackupRun {
         return dropped;
     }
 
-    /** Unpack next to the archive (that disk just held the dump), unless DBTOOL_WORK_DIR says otherwise. */
-    private static Path verifyWorkDir(Path archive) {
-        String env = System.getenv("DBTOOL_WORK_DIR");
-        return env != null && !env.isBlank() ? Path.of(env) : archive.toAbsolutePath().getParent();
+    /**
+     * Unpack next to the archive (that disk just held the dump), unless DBTOOL_WORK_DIR says otherwise; an archive in
+     * a bucket is streamed back from it and unpacked in the system's temporary directory.
+     */
+    private Path verifyWorkDir(ExportResult export) {
+        String env = stores.environment().apply("DBTOOL_WORK_DIR");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return export.archive().store().localDirectory().orElse(Path.of(System.getProperty("java.io.tmpdir")));
     }
 
     /** Also runs in a shutdown hook: short timeouts, so a hung server cannot keep the process from exiting. */
@@ -544,24 +588,16 @@ public final class BackupRun {
         }
     }
 
-    /** {@code <archive>.verified}, written under a temporary name and renamed, so it is never half there. */
+    /** {@code <archive>.verified}, written in one piece (a temporary name renamed on local disk), never half there. */
     private static void writeVerifiedMarker(ExportResult export) {
-        Path archive = export.archive();
-        Path marker = archive.resolveSibling(archive.getFileName() + BackupDirectory.VERIFIED_SUFFIX);
-        Path temp = archive.resolveSibling(BackupDirectory.temporaryName(marker.getFileName().toString()));
+        String marker = export.archive().name() + BackupDirectory.VERIFIED_SUFFIX;
         String content = "verified_at=" + Instant.now() + "\nsha256=" + export.sha256() + "\ntables="
                 + export.manifest().tables().size() + "\nrows=" + export.manifest().totalRows() + "\n";
         try {
-            try (FileChannel ch = FileChannel.open(temp,
-                    Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-                ch.write(java.nio.ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
-                ch.force(true);
-            }
-            Files.move(temp, marker, StandardCopyOption.ATOMIC_MOVE);
+            export.archive().store().writeText(marker, content);
         } catch (IOException e) {
-            throw DbToolException.runtime("cannot write " + marker + ": " + e.getMessage()
-                    + "; the archive was verified but is not marked so, and nothing was pruned", e);
+            throw DbToolException.runtime("cannot write " + export.archive().store().locationOf(marker) + ": "
+                    + e.getMessage() + "; the archive was verified but is not marked so, and nothing was pruned", e);
         }
     }
 
@@ -578,13 +614,13 @@ public final class BackupRun {
         BackupEvent event;
         if (code == ExitCode.DRIFT) {
             ExportResult export = progress.export;
-            event = BackupEvent.warning(project.name(), export.archive(), "backup of " + project.name() + " written ("
-                    + export.archive().getFileName() + "), but rows dropped sharply since the previous backup: "
+            event = BackupEvent.warning(project.name(), export.archive().location(), "backup of " + project.name()
+                    + " written (" + export.archive().name() + "), but rows dropped sharply since the previous backup: "
                     + String.join("; ", progress.drift.stream().map(TableDrift::describe).toList()));
         } else if (code == ExitCode.OK) {
             ExportResult export = progress.export;
-            event = BackupEvent.success(project.name(), export.archive(), "backup of " + project.name() + " ok: "
-                    + export.archive().getFileName() + (progress.verified ? " (verified)" : "") + ", "
+            event = BackupEvent.success(project.name(), export.archive().location(), "backup of " + project.name()
+                    + " ok: " + export.archive().name() + (progress.verified ? " (verified)" : "") + ", "
                     + progress.removed.size() + " old archive(s) removed");
         } else {
             event = BackupEvent.failure(project.name(), code, "backup of " + project.name() + " failed: " + error);
@@ -599,7 +635,4 @@ public final class BackupRun {
         return failures;
     }
 
-    private static List<String> paths(List<Path> paths) {
-        return paths.stream().map(Path::toString).toList();
-    }
 }

@@ -32,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <em>any</em> descriptor of the file. So while a lock is held nothing else in this JVM may open the lock file, not
  * even to read it.
  */
-public final class ProjectLock implements AutoCloseable {
+public final class ProjectLock implements RunLock {
     /**
      * The lock files held by this JVM. This is process-wide state on purpose: a second acquire in this JVM must not
      * open the file (see the class comment), so it has to learn from somewhere else that the lock is held.
@@ -183,7 +183,7 @@ public final class ProjectLock implements AutoCloseable {
         return Optional.of(new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8));
     }
 
-    private static String hostName() {
+    static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
@@ -210,6 +210,7 @@ public final class ProjectLock implements AutoCloseable {
     }
 
     /** The holder of a lock that was left behind by a process that died, if this acquire took one over. */
+    @Override
     public Optional<Holder> takenOverFrom() {
         return Optional.ofNullable(staleHolder);
     }

@@ -1,6 +1,5 @@
 package dbtool.backup;
 
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,7 +9,7 @@ import java.util.Map;
  * The outcome of a {@link RetentionPolicy}: both lists newest first; {@code reasons} names, for each kept archive,
  * the rules that kept it ("last", "daily", "weekly", "monthly" or {@link RetentionPolicy#REASON_NEWEST}).
  */
-public record RetentionDecision(List<BackupFile> keep, List<BackupFile> remove, Map<Path, List<String>> reasons) {
+public record RetentionDecision(List<BackupFile> keep, List<BackupFile> remove, Map<String, List<String>> reasons) {
     public RetentionDecision {
         keep = List.copyOf(keep);
         remove = List.copyOf(remove);

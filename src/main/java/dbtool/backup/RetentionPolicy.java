@@ -3,7 +3,6 @@ package dbtool.backup;
 import dbtool.DbToolException;
 import dbtool.ExitCode;
 
-import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.IsoFields;
@@ -57,7 +56,7 @@ public record RetentionPolicy(int keepLast, int keepDaily, int keepWeekly, int k
         List<BackupFile> sorted = new ArrayList<>(archives);
         sorted.sort(BackupDirectory.NEWEST_FIRST);
         List<BackupFile> keep = new ArrayList<>();
-        Map<Path, List<String>> reasons = new LinkedHashMap<>();
+        Map<String, List<String>> reasons = new LinkedHashMap<>();
         for (BackupFile snapshot : sorted.stream().filter(BackupFile::snapshot).toList()) {
             keep.add(snapshot);
             reasons.put(snapshot.path(), List.of(REASON_SNAPSHOT));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dbtool.DbToolException;
 import dbtool.archive.ArchiveReader;
+import dbtool.storage.ArchiveStore;
 import dbtool.archive.Manifest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -39,18 +40,35 @@ public final class RunHistory {
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** On local disk; null in a bucket, where {@link #store} holds the object {@link #name}. */
     private final Path file;
+    private final ArchiveStore store;
+    private final String name;
 
     public RunHistory(Path dir, String project) {
-        this.file = dir.resolve(BackupDirectory.requireValidProject(project) + SUFFIX);
+        this.name = BackupDirectory.requireValidProject(project) + SUFFIX;
+        this.file = dir.resolve(name);
+        this.store = null;
+    }
+
+    private RunHistory(ArchiveStore store, String project) {
+        this.name = BackupDirectory.requireValidProject(project) + SUFFIX;
+        this.file = null;
+        this.store = store;
     }
 
     public static RunHistory of(BackupDirectory backups) {
-        return new RunHistory(backups.dir(), backups.project());
+        return backups.store().localDirectory().map(dir -> new RunHistory(dir, backups.project()))
+                .orElseGet(() -> new RunHistory(backups.store(), backups.project()));
     }
 
+    /** The local file; null for a history kept in a bucket. */
     public Path file() {
         return file;
+    }
+
+    private String location() {
+        return file != null ? file.toString() : store.locationOf(name);
     }
 
     /**
@@ -97,11 +115,12 @@ public final class RunHistory {
     public List<Entry> entries() {
         List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            lines = file != null ? Files.readAllLines(file, StandardCharsets.UTF_8)
+                    : store.readText(name).map(text -> text.lines().toList()).orElse(List.of());
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {
-            throw DbToolException.runtime("cannot read backup history " + file + ": " + e.getMessage(), e);
+            throw DbToolException.runtime("cannot read backup history " + location() + ": " + e.getMessage(), e);
         }
         List<Entry> entries = new ArrayList<>();
         for (String line : lines) {
@@ -122,7 +141,13 @@ public final class RunHistory {
     /** Appends one line and forces it to disk. The caller holds the project's lock. */
     public void append(Entry entry) {
         try {
-            byte[] line = (JSON.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8);
+            String text = JSON.writeValueAsString(entry) + "\n";
+            if (file == null) {
+                // An object cannot be appended to: rewritten whole, under the project's lock like every append.
+                store.writeText(name, store.readText(name).orElse("") + text);
+                return;
+            }
+            byte[] line = text.getBytes(StandardCharsets.UTF_8);
             boolean exists = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
             try (FileChannel ch = exists
                     ? FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)
@@ -136,7 +161,7 @@ public final class RunHistory {
                 ch.force(true);
             }
         } catch (IOException e) {
-            throw DbToolException.runtime("cannot write backup history " + file + ": " + e.getMessage(), e);
+            throw DbToolException.runtime("cannot write backup history " + location() + ": " + e.getMessage(), e);
         }
     }
 
@@ -164,11 +189,12 @@ public final class RunHistory {
                 return Optional.of(e.tables());
             }
         }
-        if (!Files.isRegularFile(archive.path())) {
+        // Only a local archive's manifest is read here: one in a bucket is known from its history entry.
+        if (archive.path().startsWith("s3://") || !Files.isRegularFile(Path.of(archive.path()))) {
             return Optional.empty();
         }
         try {
-            return Optional.of(rowsByTable(ArchiveReader.readManifest(archive.path())));
+            return Optional.of(rowsByTable(ArchiveReader.readManifest(Path.of(archive.path()))));
         } catch (DbToolException e) {
             return Optional.empty();
         }

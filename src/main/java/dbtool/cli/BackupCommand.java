@@ -63,24 +63,32 @@ final class BackupCommand implements Callable<Integer> {
             throw DbToolException.usage(config.source() + " defines no projects; add one under projects:");
         }
         List<BackupRun.Outcome> outcomes = new ArrayList<>();
-        try (TeeReporter reporter = TeeReporter.open(root.reporter(spec), log)) {
+        CliReporter screen = root.reporter(spec);
+        try (TeeReporter reporter = TeeReporter.open(screen, log)) {
             reporter.fileOnly("info", "dbtool " + DbTool.version() + " backup of " + String.join(", ",
                     projects.stream().map(ProjectConfig::name).toList()) + " (config " + config.source() + ")");
             BackupRun run = new BackupRun(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), new Notifier(),
-                    config.source(), identity.identity);
+                    config.source(), identity.identity, root.stores(config));
             for (ProjectConfig project : projects) {
+                screen.project(project.name());
                 BackupRun.Outcome outcome = run.run(project, verify);
                 outcomes.add(outcome);
                 if (outcome.ok()) {
-                    reporter.info("backup of " + project.name() + (outcome.drift().isEmpty() ? " ok: "
-                            : " written, but rows dropped sharply: ") + outcome.archive()
-                            + (outcome.verified() ? " (verified)" : "") + " in " + Sizes.seconds(outcome.millis()));
+                    reporter.event("info", outcome.drift().isEmpty() ? "backup_ok" : "backup_drift", "backup of "
+                            + project.name() + (outcome.drift().isEmpty() ? " ok: " : " written, but rows dropped sharply: ")
+                            + outcome.archive() + (outcome.verified() ? " (verified)" : "") + " in "
+                            + Sizes.seconds(outcome.millis()),
+                            Map.of("archive", outcome.archive(), "size_bytes", outcome.sizeBytes(), "rows", outcome.rows(),
+                                    "verified", outcome.verified(), "removed", outcome.removed().size(),
+                                    "duration_ms", outcome.millis()));
                 } else if (projects.size() > 1) {
                     // With --all each failure is named as it happens; the final line sums them up.
-                    reporter.warn("backup of " + project.name() + " failed (exit " + outcome.exitCode().code() + "): "
-                            + outcome.error());
+                    reporter.event("warning", "backup_failed", "backup of " + project.name() + " failed (exit "
+                            + outcome.exitCode().code() + "): " + outcome.error(),
+                            Map.of("exit_code", outcome.exitCode().code(), "error", outcome.error()));
                 }
             }
+            screen.project(null);
             root.print(spec, json(outcomes), text(outcomes));
             List<BackupRun.Outcome> failed = outcomes.stream().filter(o -> !o.ok()).toList();
             List<String> drifted = outcomes.stream().filter(o -> !o.drift().isEmpty()).map(BackupRun.Outcome::project)

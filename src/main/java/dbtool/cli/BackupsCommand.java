@@ -5,7 +5,8 @@ import dbtool.backup.BackupDirectory;
 import dbtool.backup.BackupFile;
 import dbtool.backup.BackupRun;
 import dbtool.backup.Notifier;
-import dbtool.backup.ProjectLock;
+import dbtool.backup.RunLock;
+import dbtool.storage.ArchiveStore;
 import dbtool.backup.RunHistory;
 import dbtool.config.ConfigLoader;
 import dbtool.config.ProjectConfig;
@@ -60,8 +61,10 @@ final class BackupsCommand implements Runnable {
         return List.copyOf(config.projects().values());
     }
 
-    static BackupDirectory directory(ProjectConfig project) {
-        return new BackupDirectory(project.backup().dir().toAbsolutePath().normalize(), project.name());
+    static BackupRun backupRun(DbTool root, dbtool.Reporter reporter) {
+        ConfigLoader.Config config = root.config();
+        return new BackupRun(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), new Notifier(),
+                config.source(), null, root.stores(config));
     }
 
     @Command(name = "list", sortOptions = false, usageHelpAutoWidth = false,
@@ -84,48 +87,56 @@ final class BackupsCommand implements Runnable {
             Instant now = Instant.now();
             List<Map<String, Object>> json = new ArrayList<>();
             List<String> lines = new ArrayList<>();
+            BackupRun run = backupRun(root, root.reporter(spec));
             for (ProjectConfig p : projects(root.config(), project)) {
-                BackupDirectory dir = directory(p);
-                List<BackupFile> archives = dir.archives();
-                List<RunHistory.Entry> history = RunHistory.of(dir).entries();
-                List<Long> rows = archives.stream().map(f -> RunHistory.tablesOf(f, history)
-                        .map(t -> t.values().stream().mapToLong(Long::longValue).sum()).orElse(null)).toList();
-                lines.add(p.name() + " (" + dir.dir() + "): " + archives.size() + " archive(s)");
-                for (int i = 0; i < archives.size(); i++) {
-                    BackupFile f = archives.get(i);
-                    Long total = rows.get(i);
-                    Long previous = i + 1 < archives.size() ? rows.get(i + 1) : null;
-                    boolean drift = !RunHistory.driftOf(f, history).isEmpty();
-                    lines.add(String.format("  %-40s  %s  %10s  %8s  %-12s  %12s rows  %-8s%s", f.fileName(),
-                            f.createdAt(), Sizes.human(f.sizeBytes()), age(Duration.between(f.createdAt(), now)),
-                            f.verified() ? "verified" : "not verified", total == null ? "?" : total,
-                            change(total, previous), drift ? "  DRIFT" : "")
-                            .stripTrailing() + (f.snapshot() ? "  migration safety snapshot (never pruned)" : ""));
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("project", p.name());
-                    row.put("archive", f.path().toString());
-                    row.put("created_at", f.createdAt().toString());
-                    row.put("size_bytes", f.sizeBytes());
-                    row.put("age_seconds", Math.max(0, Duration.between(f.createdAt(), now).toSeconds()));
-                    row.put("verified", f.verified());
-                    row.put("rows", total);
-                    row.put("rows_change", total == null || previous == null ? null : total - previous);
-                    row.put("drift", drift);
-                    row.put("snapshot", f.snapshot());
-                    json.add(row);
-                }
-                if (!BackupRun.policy(p.backup()).isSet()) {
-                    lines.add("  (" + BackupRun.NO_POLICY + ": nothing is ever deleted)");
-                }
-                List<Path> leftovers = dir.leftovers();
-                if (!leftovers.isEmpty()) {
-                    lines.add("  " + leftovers.size() + " leftover(s) of interrupted runs (the next backup of " + p.name()
-                            + " removes them; one that stays could not be removed: remove it by hand):");
-                    leftovers.forEach(l -> lines.add("    " + l));
+                BackupDirectory dir = run.open(p);
+                try (ArchiveStore store = dir.store()) {
+                    list(p, dir, now, lines, json);
                 }
             }
             root.print(spec, json, String.join(System.lineSeparator(), lines));
             return 0;
+        }
+
+        private static void list(ProjectConfig p, BackupDirectory dir, Instant now, List<String> lines,
+                List<Map<String, Object>> json) {
+            List<BackupFile> archives = dir.archives();
+            List<RunHistory.Entry> history = RunHistory.of(dir).entries();
+            List<Long> rows = archives.stream().map(f -> RunHistory.tablesOf(f, history)
+                    .map(t -> t.values().stream().mapToLong(Long::longValue).sum()).orElse(null)).toList();
+            lines.add(p.name() + " (" + dir.location() + "): " + archives.size() + " archive(s)");
+            for (int i = 0; i < archives.size(); i++) {
+                BackupFile f = archives.get(i);
+                Long total = rows.get(i);
+                Long previous = i + 1 < archives.size() ? rows.get(i + 1) : null;
+                boolean drift = !RunHistory.driftOf(f, history).isEmpty();
+                lines.add(String.format("  %-40s  %s  %10s  %8s  %-12s  %12s rows  %-8s%s", f.fileName(),
+                        f.createdAt(), Sizes.human(f.sizeBytes()), age(Duration.between(f.createdAt(), now)),
+                        f.verified() ? "verified" : "not verified", total == null ? "?" : total,
+                        change(total, previous), drift ? "  DRIFT" : "")
+                        .stripTrailing() + (f.snapshot() ? "  migration safety snapshot (never pruned)" : ""));
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("project", p.name());
+                row.put("archive", f.path());
+                row.put("created_at", f.createdAt().toString());
+                row.put("size_bytes", f.sizeBytes());
+                row.put("age_seconds", Math.max(0, Duration.between(f.createdAt(), now).toSeconds()));
+                row.put("verified", f.verified());
+                row.put("rows", total);
+                row.put("rows_change", total == null || previous == null ? null : total - previous);
+                row.put("drift", drift);
+                row.put("snapshot", f.snapshot());
+                json.add(row);
+            }
+            if (!BackupRun.policy(p.backup()).isSet()) {
+                lines.add("  (" + BackupRun.NO_POLICY + ": nothing is ever deleted)");
+            }
+            List<BackupDirectory.Leftover> leftovers = dir.leftovers();
+            if (!leftovers.isEmpty()) {
+                lines.add("  " + leftovers.size() + " leftover(s) of interrupted runs (the next backup of " + p.name()
+                        + " removes them; one that stays could not be removed: remove it by hand):");
+                leftovers.forEach(l -> lines.add("    " + l.location()));
+            }
         }
     }
 
@@ -151,43 +162,52 @@ final class BackupsCommand implements Runnable {
         public Integer call() {
             DbTool root = parent.root;
             CliReporter reporter = root.reporter(spec);
-            BackupRun run = new BackupRun(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), new Notifier(),
-                    root.config().source());
+            BackupRun run = backupRun(root, reporter);
             List<Map<String, Object>> json = new ArrayList<>();
             List<String> lines = new ArrayList<>();
             String verb = dryRun ? "would remove" : "removed";
             for (ProjectConfig p : projects(root.config(), project)) {
-                BackupDirectory dir = directory(p);
-                dir.create(root.config().source());
+                BackupDirectory dir = run.open(p);
                 // Deleting without the lock could take a running backup's files for leftovers.
-                try (ProjectLock lock = ProjectLock.acquire(dir.dir(), p.name())) {
+                try (ArchiveStore store = dir.store(); RunLock lock = createAndLock(dir, p, root)) {
                     lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a backup of "
                             + p.name() + " that died (" + stale.describe() + ")"));
-                    List<Path> leftovers = dryRun ? dir.leftovers() : dir.cleanLeftovers(failure -> reporter.warn(
-                            "could not remove a leftover of an interrupted run: " + failure + "; remove it by hand"));
+                    List<BackupDirectory.Leftover> leftovers = dryRun ? dir.leftovers() : dir.cleanLeftovers(
+                            failure -> reporter.warn("could not remove a leftover of an interrupted run: " + failure
+                                    + "; remove it by hand"));
                     BackupRun.RetentionOutcome outcome = run.applyRetention(dir, BackupRun.policy(p.backup()), null, dryRun);
-                    lines.add(p.name() + " (" + dir.dir() + "): keep " + outcome.kept().size() + ", " + verb + " "
+                    lines.add(p.name() + " (" + dir.location() + "): keep " + outcome.kept().size() + ", " + verb + " "
                             + outcome.removed().size() + (leftovers.isEmpty() ? ""
                             : ", " + verb + " " + leftovers.size() + " leftover(s) of interrupted runs"));
                     for (int i = 0; i < outcome.kept().size(); i++) {
-                        lines.add("  keep    " + outcome.kept().get(i).getFileName() + "  ("
+                        lines.add("  keep    " + fileName(outcome.kept().get(i)) + "  ("
                                 + String.join(", ", outcome.reasons().get(i)) + ")");
                     }
-                    outcome.removed().forEach(r -> lines.add("  " + (dryRun ? "remove  " : "removed ") + r.getFileName()));
-                    leftovers.forEach(l -> lines.add("  " + (dryRun ? "remove  " : "removed ") + l.getFileName()
+                    outcome.removed().forEach(r -> lines.add("  " + (dryRun ? "remove  " : "removed ") + fileName(r)));
+                    leftovers.forEach(l -> lines.add("  " + (dryRun ? "remove  " : "removed ") + l.name()
                             + "  (leftover)"));
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("project", p.name());
                     row.put("dry_run", dryRun);
-                    row.put("kept", outcome.kept().stream().map(Path::toString).toList());
-                    row.put("removed", outcome.removed().stream().map(Path::toString).toList());
-                    row.put("leftovers", leftovers.stream().map(Path::toString).toList());
+                    row.put("kept", outcome.kept());
+                    row.put("removed", outcome.removed());
+                    row.put("leftovers", leftovers.stream().map(BackupDirectory.Leftover::location).toList());
                     json.add(row);
                 }
             }
             root.print(spec, json, String.join(System.lineSeparator(), lines));
             return 0;
         }
+    }
+
+    private static RunLock createAndLock(BackupDirectory dir, ProjectConfig p, DbTool root) {
+        dir.create(root.config().source());
+        return RunLock.acquire(dir.store(), p.name());
+    }
+
+    /** The last part of a path or s3:// URL. */
+    private static String fileName(String location) {
+        return location.substring(location.lastIndexOf('/') + 1);
     }
 
     /** "+120", "-5000", "0", or "" for the oldest archive (nothing before it) and unknown counts. */

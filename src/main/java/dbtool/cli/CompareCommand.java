@@ -10,7 +10,8 @@ import dbtool.verify.ComparisonText;
 import dbtool.verify.DatabaseComparison;
 import dbtool.verify.DatabaseSide;
 import dbtool.verify.ManifestSide;
-import java.nio.file.Path;
+import dbtool.storage.ArchiveStore;
+import dbtool.storage.StoredArchive;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -41,8 +42,9 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--url", paramLabel = "URL", description = "A side: a database URL.")
     List<String> urls = new ArrayList<>();
 
-    @Option(names = "--archive", paramLabel = "FILE", description = "A side: an archive's manifest (row counts only).")
-    Path archive;
+    @Option(names = "--archive", paramLabel = "FILE",
+            description = "A side: an archive's manifest (row counts only); a path or s3://bucket/key.")
+    String archive;
 
     @Option(names = "--checksum", description = "Also compare each table's content (order-independent hash of every row).")
     boolean checksum;
@@ -81,8 +83,11 @@ final class CompareCommand implements Callable<Integer> {
             } else if (arg.equals("--url") || arg.startsWith("--url=")) {
                 sides.add(new DatabaseSide(ConnectionSettings.parse(urlValues.next())));
             } else if (arg.equals("--archive") || arg.startsWith("--archive=")) {
-                sides.add(ManifestSide.ofArchive(archive,
-                        identity.decryptor(config::defaultEncryption, root.reporter(spec))));
+                StoredArchive input = root.stores(config).archive(archive);
+                try (ArchiveStore store = input.store()) {
+                    sides.add(ManifestSide.ofArchive(input,
+                            identity.decryptor(config::defaultEncryption, root.reporter(spec))));
+                }
             }
         }
         if (sides.size() != 2) {

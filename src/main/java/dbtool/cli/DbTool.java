@@ -8,7 +8,10 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
+import java.util.function.Function;
+import dbtool.storage.Stores;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,8 +59,17 @@ public final class DbTool implements Runnable {
             description = "Show tool output and stack traces of failures.")
     boolean verbose;
 
+    @Option(names = "--log-format", paramLabel = "text|json", scope = ScopeType.INHERIT, defaultValue = "text",
+            converter = LogFormat.Converter.class,
+            description = "Log lines on stderr as text (default) or one JSON object per line (time, level, project,"
+                    + " event, fields) for log collectors.")
+    LogFormat logFormat = LogFormat.TEXT;
+
     /** A command already printed its JSON document: a failure after that must not print a second one. */
     boolean jsonPrinted;
+
+    /** The process environment (config ${VAR}s, AWS_* for buckets); tests hand in their own. */
+    Function<String, String> environment = System::getenv;
 
     public static void main(String[] args) {
         Interrupts.install(System.err);
@@ -66,7 +78,16 @@ public final class DbTool implements Runnable {
 
     /** Runs dbtool as the shell would, with output captured by the given writers; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return run(out, err, Map.of(), args);
+    }
+
+    /** As {@link #run(PrintWriter, PrintWriter, String...)}, with {@code environment} laid over the process's. */
+    public static int run(PrintWriter out, PrintWriter err, Map<String, String> environment, String... args) {
         DbTool root = new DbTool();
+        if (!environment.isEmpty()) {
+            Map<String, String> overlay = Map.copyOf(environment);
+            root.environment = name -> overlay.containsKey(name) ? overlay.get(name) : System.getenv(name);
+        }
         CommandLine cli = new CommandLine(root);
         cli.setOut(out);
         cli.setErr(err);
@@ -84,13 +105,18 @@ public final class DbTool implements Runnable {
     }
 
     ConfigLoader.Config config() {
-        ConfigLoader loader = ConfigLoader.fromSystemEnvironment();
+        ConfigLoader loader = new ConfigLoader(environment);
         return loader.locate(configFile).map(loader::load)
                 .orElseGet(ConfigLoader.Config::none);
     }
 
+    /** Opens local directories and buckets, with the config's storage settings and the AWS environment. */
+    Stores stores(ConfigLoader.Config config) {
+        return new Stores(config.storage(), environment);
+    }
+
     CliReporter reporter(CommandSpec command) {
-        return new CliReporter(command.commandLine().getErr(), quiet || json, verbose, !json && !quiet);
+        return new CliReporter(command.commandLine().getErr(), quiet || json, verbose, !json && !quiet, logFormat);
     }
 
     /** Text for people, or with --json the same facts as one JSON document. */

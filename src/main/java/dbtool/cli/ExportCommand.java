@@ -10,7 +10,7 @@ import dbtool.pg.PgToolLocator;
 import dbtool.transfer.ExportOptions;
 import dbtool.transfer.ExportResult;
 import dbtool.transfer.Exporter;
-import java.nio.file.Path;
+import dbtool.storage.Stores;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,8 +39,9 @@ final class ExportCommand implements Callable<Integer> {
     TargetOptions target;
 
     @Option(names = "--output", paramLabel = "DIR_OR_FILE",
-            description = "Directory for the archive, or the archive's file name (default: the project's output, else ./dumps).")
-    Path output;
+            description = "Directory or s3://bucket/prefix for the archive, or the archive's file name (default: the"
+                    + " project's output, else ./dumps).")
+    String output;
 
     @Option(names = "--jobs", paramLabel = "N", description = "Parallel pg_dump jobs (default: number of cores).")
     Integer jobs;
@@ -71,9 +72,10 @@ final class ExportCommand implements Callable<Integer> {
         }
         ConfigLoader.Config config = root.config();
         ProjectConfig project = target.projectConfig(config);
-        Path out = output != null ? output
-                : project != null && project.output() != null ? project.output() : Path.of("dumps");
+        String out = output != null ? output
+                : project != null && project.output() != null ? project.output() : "dumps";
         CliReporter reporter = root.reporter(spec);
+        reporter.project(target.project);
         EncryptionSettings encryption = project != null ? project.encryption() : config.defaultEncryption();
         AgeEncryption recipients = null;
         if (encryption.encrypts() && noEncrypt) {
@@ -88,18 +90,21 @@ final class ExportCommand implements Callable<Integer> {
                 ArchiveName.Kind.BACKUP);
         reporter.info("exporting " + options.source().describe()
                 + (recipients == null ? "" : ", encrypted to " + recipients.recipientCount() + " age recipient(s)"));
-        ExportResult result = new Exporter(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version()).export(options);
-        root.print(spec, json(result), text(result));
+        Stores stores = root.stores(config).with(project != null ? project.storage() : config.storage());
+        try (ExportResult result = new Exporter(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), stores)
+                .export(options)) {
+            root.print(spec, json(result), text(result));
+        }
         return 0;
     }
 
     static Map<String, Object> json(ExportResult result) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("archive", result.archive().toString());
-        json.put("sidecar", result.sidecar().toString());
+        json.put("sidecar", result.sidecar());
         json.put("sha256", result.sha256());
         json.put("size_bytes", result.sizeBytes());
-        json.put("encrypted", result.archive().getFileName().toString().endsWith(AgeEncryption.SUFFIX));
+        json.put("encrypted", result.archive().name().endsWith(AgeEncryption.SUFFIX));
         json.put("tables", result.manifest().tables().size());
         json.put("rows", result.manifest().totalRows());
         json.put("duration_ms", result.millis());

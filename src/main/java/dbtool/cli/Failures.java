@@ -28,7 +28,7 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
             return ExitCode.RUNTIME.code(); // the signal handler has said what happened and chosen the exit code
         }
         if (ex instanceof DbToolException known) {
-            err.println("dbtool: error: " + known.getMessage());
+            printError(err, known.exitCode(), known.getMessage());
             printJsonFailure(command, known.exitCode(), known.getMessage());
             if (root.verbose && known.getCause() != null) {
                 known.printStackTrace(err);
@@ -39,7 +39,7 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
         if (ex instanceof CommandLine.ParameterException pe) {
             return handleParseException(pe, new String[0]);
         }
-        err.println("dbtool: error: unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
+        printError(err, ExitCode.RUNTIME, "unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
                 + (root.verbose ? "" : " (run with -v for details)"));
         printJsonFailure(command, ExitCode.RUNTIME, ex.getClass().getSimpleName() + ": " + ex.getMessage());
         if (root.verbose) {
@@ -47,6 +47,16 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
         }
         err.flush();
         return ExitCode.RUNTIME.code();
+    }
+
+    /** The one error line: "dbtool: error: ...", or with --log-format json an object a log collector can alert on. */
+    private void printError(PrintWriter err, ExitCode code, String message) {
+        if (root.logFormat == LogFormat.JSON) {
+            err.println(LogFormat.JSON.line("error", null, "failed",
+                    java.util.Map.of("exit_code", code.code(), "message", message)));
+        } else {
+            err.println("dbtool: error: " + message);
+        }
     }
 
     /** With --json, scripts read stdout only: they get a document for failures too. */

@@ -13,6 +13,9 @@ import dbtool.transfer.Importer;
 import dbtool.verify.RowCountCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dbtool.storage.ArchiveStore;
+import dbtool.storage.S3Location;
+import dbtool.storage.StoredArchive;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,8 +38,9 @@ final class ImportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "ARCHIVE", description = "A dbtool archive (.tar.gz, .tar.zst or .tar; .age when encrypted).")
-    Path archive;
+    @Parameters(index = "0", paramLabel = "ARCHIVE",
+            description = "A dbtool archive (.tar.gz, .tar.zst or .tar; .age when encrypted), a path or s3://bucket/key.")
+    String archive;
 
     @Mixin
     TargetOptions target;
@@ -65,18 +69,24 @@ final class ImportCommand implements Callable<Integer> {
         if (clean && !yes) {
             throw DbToolException.usage("--clean drops objects in the target database; add --yes to confirm");
         }
-        if (!Files.isRegularFile(archive)) {
+        boolean inBucket = S3Location.isS3(archive);
+        if (!inBucket && !Files.isRegularFile(Path.of(archive))) {
             throw DbToolException.usage("archive " + archive + " does not exist or is not a file");
         }
         ConfigLoader.Config config = root.config();
         CliReporter reporter = root.reporter(spec);
+        reporter.project(target.project);
         // The target project's key, else the defaults': the archive's own project is inside the encryption.
         dbtool.crypto.Decryptor decryptor = identity.decryptor(() -> target.project != null
                 ? config.project(target.project).encryption() : config.defaultEncryption(), reporter);
-        ConnectionSettings connection = resolveTarget(config, decryptor);
-        ImportOptions options = new ImportOptions(archive, target.project, connection,
-                Jobs.resolve(jobs), clean, keepOwners, workDir(), decryptor, globals);
-        ImportResult result = new Importer(PgToolLocator.fromSystemEnvironment(), reporter).importArchive(options);
+        ImportResult result;
+        StoredArchive input = root.stores(config).archive(archive);
+        try (ArchiveStore store = input.store()) {
+            ConnectionSettings connection = resolveTarget(config, input, decryptor);
+            ImportOptions options = new ImportOptions(input, target.project, connection,
+                    Jobs.resolve(jobs), clean, keepOwners, workDir(inBucket), decryptor, globals);
+            result = new Importer(PgToolLocator.fromSystemEnvironment(), reporter).importArchive(options);
+        }
         RowCountCheck.Outcome check = result.check();
         for (RowCountCheck.Mismatch m : check.mismatches()) {
             reporter.warn("row count mismatch: " + m.describe());
@@ -91,11 +101,12 @@ final class ImportCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ConnectionSettings resolveTarget(ConfigLoader.Config config, dbtool.crypto.Decryptor decryptor) {
+    private ConnectionSettings resolveTarget(ConfigLoader.Config config, StoredArchive input,
+            dbtool.crypto.Decryptor decryptor) {
         if (target.given()) {
             return target.connection(config);
         }
-        Manifest manifest = ArchiveReader.readManifest(archive, decryptor);
+        Manifest manifest = ArchiveReader.readManifest(input, decryptor);
         if (manifest.project() != null && config.projects().containsKey(manifest.project())) {
             target.project = manifest.project();
             return config.project(manifest.project()).connection();
@@ -104,13 +115,19 @@ final class ImportCommand implements Callable<Integer> {
                 + "; name the target with --project NAME or --url URL");
     }
 
-    /** Unpack next to the archive (that disk held it once), unless DBTOOL_WORK_DIR says otherwise. */
-    private Path workDir() {
-        String env = System.getenv("DBTOOL_WORK_DIR");
+    /**
+     * Unpack next to the archive (that disk held it once), unless DBTOOL_WORK_DIR says otherwise; an archive in a
+     * bucket is streamed from it and unpacked in the system's temporary directory.
+     */
+    private Path workDir(boolean inBucket) {
+        String env = root.environment.apply("DBTOOL_WORK_DIR");
         if (env != null && !env.isBlank()) {
             return Path.of(env);
         }
-        Path parent = archive.toAbsolutePath().getParent();
+        if (inBucket) {
+            return Path.of(System.getProperty("java.io.tmpdir"));
+        }
+        Path parent = Path.of(archive).toAbsolutePath().getParent();
         return Files.isWritable(parent) ? parent : Path.of(System.getProperty("java.io.tmpdir"));
     }
 

@@ -2,7 +2,8 @@ package dbtool.cli;
 
 import dbtool.archive.ArchiveReader;
 import dbtool.archive.Manifest;
-import java.nio.file.Path;
+import dbtool.storage.ArchiveStore;
+import dbtool.storage.StoredArchive;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,16 +22,20 @@ final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "ARCHIVE")
-    Path archive;
+    @Parameters(index = "0", paramLabel = "ARCHIVE", description = "A path or s3://bucket/key.")
+    String archive;
 
     @Mixin
     IdentityOption identity;
 
     @Override
     public Integer call() {
-        Manifest m = ArchiveReader.readManifest(archive,
-                identity.decryptor(() -> root.config().defaultEncryption(), root.reporter(spec)));
+        Manifest m;
+        StoredArchive input = root.stores(root.config()).archive(archive);
+        try (ArchiveStore store = input.store()) {
+            m = ArchiveReader.readManifest(input,
+                    identity.decryptor(() -> root.config().defaultEncryption(), root.reporter(spec)));
+        }
         root.print(spec, m, text(m));
         return 0;
     }

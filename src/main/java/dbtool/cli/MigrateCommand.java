@@ -72,11 +72,15 @@ final class MigrateCommand implements Callable<Integer> {
         ConnectionSettings connection = projectConfig.connection();
         CliReporter reporter = root.reporter(spec);
         Path backupDir = projectConfig.backup().dir();
-        Migrator migrator = new Migrator(reporter, () -> new Exporter(PgToolLocator.fromSystemEnvironment(), reporter,
-                DbTool.version()).export(new ExportOptions(project, connection, backupDir,
-                        Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of(),
-                        projectConfig.encryption().encryption(), false, false,
-                        ArchiveName.Kind.SNAPSHOT)).archive());
+        // backup.dir must be local here (dir() says so otherwise): the snapshot is taken under the OS file lock.
+        Migrator migrator = new Migrator(reporter, () -> {
+            try (var export = new Exporter(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version())
+                    .export(new ExportOptions(project, connection, backupDir.toString(),
+                            Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of(),
+                            projectConfig.encryption().encryption(), false, false, ArchiveName.Kind.SNAPSHOT))) {
+                return Path.of(export.archive().location());
+            }
+        });
         MigrateOptions options = new MigrateOptions(connection, dir != null ? dir : projectConfig.migrate().dir(),
                 targetVersion, dryRun, contract, force, !noSnapshot, projectConfig.migrate());
         if (dryRun) {

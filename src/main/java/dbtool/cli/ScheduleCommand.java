@@ -161,13 +161,18 @@ final class ScheduleCommand implements Callable<Integer> {
     private Path defaultLog(List<ProjectConfig> projects) {
         Path common = null;
         for (ProjectConfig p : projects) {
-            Path dir = p.backup().dir().toAbsolutePath().normalize();
+            Path dir = logDirectory(p);
             common = common == null ? dir : commonParent(common, dir);
         }
         if (projects.size() > 1 && (common.getParent() == null)) {
-            common = projects.get(0).backup().dir().toAbsolutePath().normalize();
+            common = logDirectory(projects.get(0));
         }
         return common.resolve("dbtool-backup.log");
+    }
+
+    /** The backup directory; for backups into a bucket, ./backups holds only the log. */
+    private static Path logDirectory(ProjectConfig p) {
+        return (p.backup().inBucket() ? Path.of("backups") : p.backup().dir()).toAbsolutePath().normalize();
     }
 
     private static Path commonParent(Path a, Path b) {

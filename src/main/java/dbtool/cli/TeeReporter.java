@@ -62,6 +62,12 @@ final class TeeReporter implements Reporter, AutoCloseable {
         screen.detail(message);
     }
 
+    @Override
+    public void event(String level, String event, String message, java.util.Map<String, Object> fields) {
+        screen.event(level, event, message, fields);
+        toFile(level, message);
+    }
+
     /** A line for the log file only: the CLI prints the final error line on stderr itself. */
     void fileOnly(String level, String message) {
         toFile(level, message);

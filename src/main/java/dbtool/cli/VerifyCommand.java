@@ -4,6 +4,9 @@ import dbtool.DbToolException;
 import dbtool.archive.ArchiveReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dbtool.storage.ArchiveStore;
+import dbtool.storage.S3Location;
+import dbtool.storage.StoredArchive;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -24,21 +27,25 @@ final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "ARCHIVE")
-    Path archive;
+    @Parameters(index = "0", paramLabel = "ARCHIVE", description = "A path or s3://bucket/key (read once, streamed).")
+    String archive;
 
     @Mixin
     IdentityOption identity;
 
     @Override
     public Integer call() {
-        if (!Files.isRegularFile(archive)) {
+        if (!S3Location.isS3(archive) && !Files.isRegularFile(Path.of(archive))) {
             throw DbToolException.usage("archive " + archive + " does not exist or is not a file");
         }
-        ArchiveReader.Result result = ArchiveReader.read(archive, null, n -> { },
-                identity.decryptor(() -> root.config().defaultEncryption(), root.reporter(spec)));
+        ArchiveReader.Result result;
+        StoredArchive input = root.stores(root.config()).archive(archive);
+        try (ArchiveStore store = input.store()) {
+            result = ArchiveReader.read(input, null, n -> { },
+                    identity.decryptor(() -> root.config().defaultEncryption(), root.reporter(spec)));
+        }
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("archive", archive.toString());
+        json.put("archive", archive);
         json.put("ok", true);
         json.put("files_checked", result.filesChecked());
         json.put("sidecar_checked", result.sidecarChecked());

@@ -1,16 +1,18 @@
 package dbtool.config;
 
+import dbtool.DbToolException;
 import java.net.URI;
 import java.nio.file.Path;
 
 /**
  * The {@code backup:} block: where archives go and which ones retention keeps (restic's forget rules).
  *
+ * @param location a directory or {@code s3://bucket/prefix}
  * @param metricsFile Prometheus text file rewritten after every run, or null
  * @param pushgateway Prometheus Pushgateway base URL the same metrics are pushed to, or null
  */
 public record BackupSettings(
-        Path dir,
+        String location,
         int keepLast,
         int keepDaily,
         int keepWeekly,
@@ -18,4 +20,19 @@ public record BackupSettings(
         boolean verify,
         String verifyUrl,
         Path metricsFile,
-        URI pushgateway) {}
+        URI pushgateway) {
+
+    /** Whether backups go to an S3 bucket rather than a local directory. */
+    public boolean inBucket() {
+        return location.startsWith("s3://");
+    }
+
+    /** The local backup directory (migrate, metrics, report); a usage error when backup.dir is a bucket. */
+    public Path dir() {
+        if (inBucket()) {
+            throw DbToolException.usage("backup.dir is " + location + ", a bucket; migrate (its safety snapshot and"
+                    + " lock), backup metrics and backups report need a local backup.dir");
+        }
+        return Path.of(location);
+    }
+}

@@ -31,7 +31,8 @@ public final class ConfigLoader {
     private static final Set<String> ROOT_KEYS = Set.of("defaults", "projects");
     private static final Set<String> PROJECT_KEYS =
             Set.of("url", "user", "password", "output", "backup", "notify", "migrations", "migrate", "drift",
-                    "encryption");
+                    "encryption", "storage");
+    private static final Set<String> STORAGE_KEYS = Set.of("endpoint", "region", "path_style");
     private static final Set<String> BACKUP_KEYS = Set.of(
             "dir", "keep_last", "keep_daily", "keep_weekly", "keep_monthly", "verify", "verify_url", "metrics_file",
             "pushgateway");
@@ -121,7 +122,7 @@ public final class ConfigLoader {
 
     Config parse(String source, JsonNode root) {
         if (root == null || root.isMissingNode() || root.isNull()) {
-            return new Config(source, Map.of(), EncryptionSettings.NONE);
+            return new Config(source, Map.of(), EncryptionSettings.NONE, StorageSettings.DEFAULT);
         }
         requireObject(source, "", root);
         checkKeys(source, "", root, ROOT_KEYS);
@@ -151,7 +152,8 @@ public final class ConfigLoader {
                 projects.put(entry.getKey(), project(source, path, entry.getKey(), merged));
             }
         }
-        return new Config(source, projects, defaultEncryption);
+        return new Config(source, projects, defaultEncryption,
+                storage(source, "defaults.storage", defaults.path("storage")));
     }
 
     private void checkProjectKeys(String source, String path, JsonNode node) {
@@ -159,6 +161,7 @@ public final class ConfigLoader {
         checkBlock(source, path + ".backup", node.path("backup"), BACKUP_KEYS);
         checkBlock(source, path + ".migrate", node.path("migrate"), MIGRATE_KEYS);
         checkBlock(source, path + ".encryption", node.path("encryption"), ENCRYPTION_KEYS);
+        checkBlock(source, path + ".storage", node.path("storage"), STORAGE_KEYS);
         JsonNode notify = node.path("notify");
         checkBlock(source, path + ".notify", notify, NOTIFY_KEYS);
         checkBlock(source, path + ".notify.on_failure", notify.path("on_failure"), HOOK_KEYS);
@@ -222,7 +225,7 @@ public final class ConfigLoader {
         String backupDir = text(source, path + ".backup.dir", backup.path("dir"));
         String metricsFile = text(source, path + ".backup.metrics_file", backup.path("metrics_file"));
         BackupSettings backupSettings = new BackupSettings(
-                Path.of((backupDir == null ? "./backups/{project}" : backupDir).replace("{project}", name)),
+                (backupDir == null ? "./backups/{project}" : backupDir).replace("{project}", name),
                 integer(source, path + ".backup.keep_last", backup.path("keep_last")),
                 integer(source, path + ".backup.keep_daily", backup.path("keep_daily")),
                 integer(source, path + ".backup.keep_weekly", backup.path("keep_weekly")),
@@ -250,9 +253,20 @@ public final class ConfigLoader {
         return new ProjectConfig(name, url,
                 text(source, path + ".user", node.path("user")),
                 text(source, path + ".password", node.path("password")),
-                output == null ? null : Path.of(output),
+                output,
                 backupSettings, notifySettings, migrateSettings, drift(source, path + ".drift", node.path("drift")),
-                encryption(source, path + ".encryption", node.path("encryption")));
+                encryption(source, path + ".encryption", node.path("encryption")),
+                storage(source, path + ".storage", node.path("storage")));
+    }
+
+    /** Where buckets are; credentials never come from here, only from the AWS environment. */
+    private StorageSettings storage(String source, String path, JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return StorageSettings.DEFAULT;
+        }
+        return new StorageSettings(text(source, path + ".endpoint", node.path("endpoint")),
+                text(source, path + ".region", node.path("region")),
+                bool(source, path + ".path_style", node.path("path_style")));
     }
 
     /** {@code drift: off} (or false) disables; a block sets max_drop (percent, "20%" or 20) and min_rows. */
@@ -433,14 +447,23 @@ public final class ConfigLoader {
         });
     }
 
-    /** All projects of one file. */
-    /** @param defaultEncryption {@code defaults.encryption}, for archives read or written without a project */
-    public record Config(String source, Map<String, ProjectConfig> projects, EncryptionSettings defaultEncryption) {
+    /**
+     * All projects of one file.
+     *
+     * @param defaultEncryption {@code defaults.encryption}, for archives read or written without a project
+     * @param storage {@code defaults.storage}: how to reach buckets named outside any project (inspect s3://...)
+     */
+    public record Config(String source, Map<String, ProjectConfig> projects, EncryptionSettings defaultEncryption,
+            StorageSettings storage) {
+
+        public Config(String source, Map<String, ProjectConfig> projects, EncryptionSettings defaultEncryption) {
+            this(source, projects, defaultEncryption, StorageSettings.DEFAULT);
+        }
 
         public static final String NO_FILE = "(no config file)";
 
         public Config(String source, Map<String, ProjectConfig> projects) {
-            this(source, projects, EncryptionSettings.NONE);
+            this(source, projects, EncryptionSettings.NONE, StorageSettings.DEFAULT);
         }
 
         public static Config none() {

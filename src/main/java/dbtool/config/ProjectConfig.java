@@ -1,19 +1,22 @@
 package dbtool.config;
 
-import java.nio.file.Path;
-
-/** One project of the config file, after defaults were applied and ${VAR}s expanded. */
+/**
+ * One project of the config file, after defaults were applied and ${VAR}s expanded.
+ *
+ * @param output a directory or {@code s3://bucket/prefix} for exports, or null
+ */
 public record ProjectConfig(
         String name,
         String url,
         String user,
         String password,
-        Path output,
+        String output,
         BackupSettings backup,
         NotifySettings notifications,
         MigrateSettings migrate,
         DriftSettings drift,
-        EncryptionSettings encryption) {
+        EncryptionSettings encryption,
+        StorageSettings storage) {
 
     /** The connection with the config's user and password laid over what the URL says. */
     public ConnectionSettings connection() {

@@ -108,14 +108,14 @@ public final class HealthCollector {
             List<BackupFile> archives) {
         BackupRun planner = new BackupRun(null, Reporter.SILENT, null, null, null);
         BackupRun.RetentionOutcome plan = planner.applyRetention(backups, BackupRun.policy(config.backup()), null, true);
-        Map<Path, BackupFile> byPath = new LinkedHashMap<>();
+        Map<String, BackupFile> byPath = new LinkedHashMap<>();
         archives.forEach(a -> byPath.put(a.path(), a));
         List<HealthReport.PlanRow> rows = new ArrayList<>();
         for (int i = 0; i < plan.kept().size(); i++) {
             BackupFile f = byPath.get(plan.kept().get(i));
             rows.add(new HealthReport.PlanRow(f.fileName(), f.createdAt().toString(), true, plan.reasons().get(i)));
         }
-        for (Path removed : plan.removed()) {
+        for (String removed : plan.removed()) {
             BackupFile f = byPath.get(removed);
             rows.add(new HealthReport.PlanRow(f.fileName(), f.createdAt().toString(), false,
                     List.of("no retention rule keeps it")));

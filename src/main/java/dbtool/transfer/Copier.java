@@ -91,7 +91,7 @@ public final class Copier {
                     throw Connections.explain(source, e);
                 }
             });
-            ExportOptions dump = new ExportOptions(options.fromProject(), source, workDir, options.jobs(), Compression.NONE,
+            ExportOptions dump = new ExportOptions(options.fromProject(), source, workDir.toString(), options.jobs(), Compression.NONE,
                     List.of(), List.of());
             try {
                 exporter.runPgDump(pgDump, dump, snapshot, dumpDir, relations, line -> { });

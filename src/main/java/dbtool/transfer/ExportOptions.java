@@ -4,14 +4,14 @@ import dbtool.archive.ArchiveName;
 import dbtool.archive.Compression;
 import dbtool.config.ConnectionSettings;
 import dbtool.crypto.AgeEncryption;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
  * One export, fully decided: the CLI (or backup) resolves config and flags into this.
  *
  * @param project the project name recorded in the manifest, or null for a bare --url
- * @param output a directory (the archive gets a timestamped name) or a file path
+ * @param output a directory or {@code s3://bucket/prefix} (the archive gets a timestamped name), or an archive's
+ *     file name or object URL
  * @param encryption the age recipients the archive is encrypted to, or null for a plaintext archive
  * @param globals add the server's roles and tablespaces (pg_dumpall --globals-only) as globals.sql
  * @param rolePasswords with globals: include the roles' password hashes
@@ -20,7 +20,7 @@ import java.util.List;
 public record ExportOptions(
         String project,
         ConnectionSettings source,
-        Path output,
+        String output,
         int jobs,
         Compression compression,
         List<String> schemas,
@@ -31,13 +31,13 @@ public record ExportOptions(
         ArchiveName.Kind kind) {
 
     /** A plaintext archive without globals. */
-    public ExportOptions(String project, ConnectionSettings source, Path output, int jobs, Compression compression,
+    public ExportOptions(String project, ConnectionSettings source, String output, int jobs, Compression compression,
             List<String> schemas, List<String> excludeTables) {
         this(project, source, output, jobs, compression, schemas, excludeTables, null);
     }
 
     /** An archive without globals, encrypted to {@code encryption}'s recipients (or plaintext for null). */
-    public ExportOptions(String project, ConnectionSettings source, Path output, int jobs, Compression compression,
+    public ExportOptions(String project, ConnectionSettings source, String output, int jobs, Compression compression,
             List<String> schemas, List<String> excludeTables, AgeEncryption encryption) {
         this(project, source, output, jobs, compression, schemas, excludeTables, encryption, false, false,
                 ArchiveName.Kind.BACKUP);

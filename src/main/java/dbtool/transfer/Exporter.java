@@ -18,13 +18,15 @@ import dbtool.pg.PgTool;
 import dbtool.pg.PgToolLocator;
 import dbtool.pg.PgVersion;
 import dbtool.pg.TocListing;
+import dbtool.storage.ArchiveStore;
+import dbtool.storage.LocalStore;
+import dbtool.storage.S3Location;
+import dbtool.storage.StoredArchive;
+import dbtool.storage.Stores;
+import dbtool.storage.Upload;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -52,23 +54,34 @@ public final class Exporter {
     private final PgToolLocator tools;
     private final Reporter reporter;
     private final String toolVersion;
+    private final Stores stores;
 
+    /** Writes to local directories only, or to buckets with the AWS defaults of this process's environment. */
     public Exporter(PgToolLocator tools, Reporter reporter, String toolVersion) {
+        this(tools, reporter, toolVersion, Stores.fromSystemEnvironment());
+    }
+
+    public Exporter(PgToolLocator tools, Reporter reporter, String toolVersion, Stores stores) {
         this.tools = tools;
         this.reporter = reporter;
         this.toolVersion = toolVersion;
+        this.stores = stores;
     }
 
     public ExportResult export(ExportOptions options) {
         long started = System.nanoTime();
         ConnectionSettings source = options.source();
+        ExportResult result = null;
+        ArchiveStore opened = null;
         try (Connection snapshotConnection = Connections.open(source); WorkFiles work = new WorkFiles()) {
             PgVersion server = Catalog.serverVersion(snapshotConnection);
             PgTool pgDump = tools.forServer("pg_dump", server);
             PgTool pgRestore = tools.forServer("pg_restore", pgDump.version());
             reporter.detail("using " + pgDump.executable() + " " + pgDump.version() + " for server " + server);
-
+            // Only now, when a suitable pg_dump exists: a refused export must leave nothing behind (and no bucket call).
             Target target = prepareTarget(options, work);
+            opened = target.store();
+
             Path workDir = target.workDir();
             Path dumpDir = workDir.resolve(ArchiveLayout.DUMP_DIR);
 
@@ -95,8 +108,7 @@ public final class Exporter {
                     .toList();
             // Pack while pg_dump writes: each table file joins the archive body as soon as pg_dump closed it.
             ArchiveWriter writer = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()), options.encryption());
-            Path bodyFile = work.track(target.dir().resolve("." + target.name() + ".body"));
-            Path partial = work.track(target.dir().resolve("." + target.name() + ".partial"));
+            Path bodyFile = work.track(target.staging().resolve("." + target.name() + ".body"));
             ArchiveWriter.Written written;
             Manifest manifest;
             // Count while pg_dump reads: same snapshot, so the same rows, and the scans overlap.
@@ -143,19 +155,25 @@ public final class Exporter {
                         database.isEmpty() ? null : database,
                         options.partial() ? new Manifest.Partial(options.schemas(), options.excludeTables()) : null,
                         globals);
-                written = writer.assemble(body, manifest, partial);
+                written = upload(writer, body, manifest, target, work);
             }
             Files.delete(bodyFile);
             work.release(bodyFile);
-            Path archive = target.dir().resolve(target.name());
-            publish(partial, archive, work);
-            Path sidecar = writeSidecar(archive, written.sha256(), work);
+            // The sidecar is written last: an archive without one is recognisably unfinished.
+            String sidecarName = target.name() + ".sha256";
+            target.store().writeText(sidecarName, Checksums.sidecarLine(written.sha256(), target.name()));
             long millis = (System.nanoTime() - started) / 1_000_000;
-            return new ExportResult(archive, sidecar, written.sha256(), written.size(), manifest, millis);
+            result = new ExportResult(new StoredArchive(target.store(), target.name()),
+                    target.store().locationOf(sidecarName), written.sha256(), written.size(), manifest, millis);
+            return result;
         } catch (SQLException e) {
             throw Connections.explain(source, e);
         } catch (IOException e) {
             throw ioFailure(options, e);
+        } finally {
+            if (result == null && opened != null) {
+                opened.close();
+            }
         }
     }
 
@@ -165,7 +183,32 @@ public final class Exporter {
         return n -> reporter.progressBytes(total.addAndGet(n));
     }
 
-    private record Target(Path dir, String name, Instant createdAt, Path workDir) {}
+    /**
+     * Where the archive goes and where its temporary files are made: beside it on local disk, or for a bucket in
+     * $DBTOOL_WORK_DIR (default: the system's temporary directory). The store is handed on to the result.
+     */
+    private record Target(ArchiveStore store, Path staging, String name, Instant createdAt, Path workDir) {}
+
+    /**
+     * Streams the archive into its store: a .partial file renamed into place after fsync, or a multipart upload that
+     * is completed only at the end, so no reader ever sees half an archive under the final name.
+     */
+    private static ArchiveWriter.Written upload(ArchiveWriter writer, ArchiveWriter.Body body, Manifest manifest,
+            Target target, WorkFiles work) throws IOException {
+        Path partial = target.store().localDirectory().map(d -> d.resolve(LocalStore.partialName(target.name())))
+                .orElse(null);
+        if (partial != null) {
+            work.track(partial);
+        }
+        try (Upload upload = target.store().create(target.name())) {
+            ArchiveWriter.Written written = writer.assemble(body, manifest, upload.stream());
+            upload.commit();
+            if (partial != null) {
+                work.release(partial);
+            }
+            return written;
+        }
+    }
 
     private static final java.util.regex.Pattern ARCHIVE_LIKE =
             java.util.regex.Pattern.compile(".*\\.(tar\\.gz|tgz|tar\\.zst|tzst|tar|gz|zst|zip|age)$");
@@ -176,16 +219,15 @@ public final class Exporter {
      * one waits for the next second and takes the next name.
      */
     private Target prepareTarget(ExportOptions options, WorkFiles work) throws IOException {
-        Path output = options.output().toAbsolutePath().normalize();
+        if (S3Location.isS3(options.output())) {
+            return prepareBucketTarget(options, work);
+        }
+        Path output = Path.of(options.output()).toAbsolutePath().normalize();
         String extension = options.extension();
         String fileName = output.getFileName() == null ? "" : output.getFileName().toString();
         boolean isFile = !Files.isDirectory(output) && fileName.endsWith(extension);
         if (!isFile && !Files.isDirectory(output) && ARCHIVE_LIKE.matcher(fileName).matches()) {
-            String writes = options.encryption() == null ? "--compress " + options.compression().cliName()
-                    : "--compress " + options.compression().cliName() + ", encrypted to the configured recipients";
-            throw DbToolException.usage("--output " + fileName + " does not match " + writes + ", which writes "
-                    + extension + " files; name it *" + extension + " or give a directory"
-                    + (options.encryption() == null ? "" : " (or add --no-encrypt)"));
+            throw codecMismatch(options, fileName);
         }
         if (!isFile && Files.exists(output) && !Files.isDirectory(output)) {
             throw DbToolException.usage(output + " exists and is not a directory; give a directory or a new *" + extension
@@ -201,25 +243,68 @@ public final class Exporter {
         if (!Files.isWritable(dir)) {
             throw DbToolException.usage("output directory " + dir + " is not writable; choose another --output");
         }
+        return claimName(options, work, new LocalStore(dir), dir, isFile ? fileName : null);
+    }
+
+    private Target prepareBucketTarget(ExportOptions options, WorkFiles work) throws IOException {
+        S3Location output = S3Location.parse(options.output());
+        String extension = options.extension();
+        String last = output.lastSegment();
+        boolean isFile = !output.key().isEmpty() && last.endsWith(extension);
+        if (!isFile && ARCHIVE_LIKE.matcher(last).matches()) {
+            throw codecMismatch(options, last);
+        }
+        Path staging = stagingDirectory(stores.environment());
+        ArchiveStore store = stores.directory((isFile ? output.parent() : output).toString());
+        return claimName(options, work, store, staging, isFile ? last : null);
+    }
+
+    /** Temporary files of an upload: $DBTOOL_WORK_DIR, else the system's temporary directory. */
+    public static Path stagingDirectory(java.util.function.Function<String, String> environment) {
+        String configured = environment.apply("DBTOOL_WORK_DIR");
+        Path staging = Path.of(configured != null && !configured.isBlank() ? configured
+                : System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(staging);
+        } catch (IOException e) {
+            throw DbToolException.usage("cannot create work directory " + staging + " (" + e.getMessage()
+                    + "); set DBTOOL_WORK_DIR to a writable directory");
+        }
+        return staging;
+    }
+
+    private static DbToolException codecMismatch(ExportOptions options, String fileName) {
+        String extension = options.extension();
+        String writes = options.encryption() == null ? "--compress " + options.compression().cliName()
+                : "--compress " + options.compression().cliName() + ", encrypted to the configured recipients";
+        return DbToolException.usage("--output " + fileName + " does not match " + writes + ", which writes "
+                + extension + " files; name it *" + extension + " or give a directory"
+                + (options.encryption() == null ? "" : " (or add --no-encrypt)"));
+    }
+
+    /** @param fixedName the archive's name when --output named the file, else null (a timestamped name) */
+    private Target claimName(ExportOptions options, WorkFiles work, ArchiveStore store, Path staging, String fixedName)
+            throws IOException {
+        String extension = options.extension();
         while (true) {
             Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-            String name = isFile ? fileName
+            String name = fixedName != null ? fixedName
                     : new ArchiveName(options.archivePrefix(), now, options.kind(), extension).fileName();
-            Path archive = dir.resolve(name);
-            if (isFile && Files.exists(archive)) {
-                throw DbToolException.usage(output + " already exists; dbtool never overwrites an archive");
+            boolean exists = store.exists(name);
+            if (fixedName != null && exists) {
+                throw DbToolException.usage(store.locationOf(name) + " already exists; dbtool never overwrites an archive");
             }
-            if (!Files.exists(archive)) {
-                Path workDir = dir.resolve("." + name + ".work");
+            if (!exists) {
+                Path workDir = staging.resolve("." + name + ".work");
                 try {
                     Files.createDirectory(workDir, PosixFilePermissions.asFileAttribute(
                             PosixFilePermissions.fromString("rwx------")));
                     work.track(workDir);
-                    return new Target(dir, name, now, workDir);
+                    return new Target(store, staging, name, now, workDir);
                 } catch (java.nio.file.FileAlreadyExistsException taken) {
-                    if (isFile) {
-                        throw DbToolException.usage("another export is writing " + output + " right now; wait for it"
-                                + " or choose another --output");
+                    if (fixedName != null) {
+                        throw DbToolException.usage("another export is writing " + store.locationOf(name)
+                                + " right now; wait for it or choose another --output");
                     }
                 }
             }
@@ -402,40 +487,6 @@ public final class Exporter {
                         + " importing the archive fails on that constraint unless the target already has that table;"
                         + " export it too, or leave out " + fk.schema() + "." + fk.table() + " as well");
             }
-        }
-    }
-
-    /** Rename into place only after fsync, so a crash never leaves a half archive under the real name. */
-    private static void publish(Path partial, Path archive, WorkFiles work) throws IOException {
-        if (Files.exists(archive)) {
-            throw DbToolException.usage(archive + " already exists; dbtool never overwrites an archive");
-        }
-        Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE);
-        work.release(partial);
-        fsyncDirectory(archive.getParent());
-    }
-
-    /** The sidecar is written last: an archive without one is recognisably unfinished. */
-    private static Path writeSidecar(Path archive, String sha256, WorkFiles work) throws IOException {
-        Path sidecar = archive.resolveSibling(archive.getFileName() + ".sha256");
-        Path temp = work.track(archive.resolveSibling("." + sidecar.getFileName() + ".partial"));
-        try (FileChannel ch = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-            ch.write(java.nio.ByteBuffer.wrap(Checksums.sidecarLine(sha256, archive.getFileName().toString())
-                    .getBytes(StandardCharsets.UTF_8)));
-            ch.force(true);
-        }
-        Files.move(temp, sidecar, StandardCopyOption.ATOMIC_MOVE);
-        work.release(temp);
-        fsyncDirectory(archive.getParent());
-        return sidecar;
-    }
-
-    static void fsyncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // not every filesystem lets a directory be opened for fsync; the rename is still atomic
         }
     }
 

@@ -53,7 +53,7 @@ public final class Importer {
     public ImportResult importArchive(ImportOptions options) {
         long started = System.nanoTime();
         ConnectionSettings target = options.target();
-        String archiveName = options.archive().getFileName().toString();
+        String archiveName = options.archive().name();
         try (WorkFiles work = new WorkFiles()) {
             Manifest head = ArchiveReader.readManifest(options.archive(), options.decryptor());
             if (options.globals() && !head.hasGlobals()) {
@@ -67,7 +67,7 @@ public final class Importer {
             // anything is written to the server, and an unreachable server should not wait for 100 GB.
             List<String> extensions = head.extensions().stream().map(Manifest.Extension::name).toList();
             CompletableFuture<Boolean> preflight = CompletableFuture.supplyAsync(() -> preflight(target, extensions, options.clean()));
-            reporter.progressStart("checking and unpacking", Files.size(options.archive()), "B");
+            reporter.progressStart("checking and unpacking", options.archive().size(), "B");
             ArchiveReader.Result read;
             try {
                 read = ArchiveReader.read(options.archive(), workDir, reporter::progressStep, options.decryptor());

@@ -1,6 +1,7 @@
 package dbtool.verify;
 
 import dbtool.Reporter;
+import dbtool.archive.ArchiveInput;
 import dbtool.archive.ArchiveReader;
 import dbtool.archive.Manifest;
 import dbtool.verify.SideSnapshot.TableSnapshot;
@@ -26,6 +27,11 @@ public record ManifestSide(String label, Manifest manifest) implements Compariso
             throw dbtool.DbToolException.usage("archive " + archive + " does not exist or is not a file");
         }
         return new ManifestSide(archive.toString(), ArchiveReader.read(archive, null, n -> { }, decryptor).manifest());
+    }
+
+    /** Reads only the manifest (the archive's first entry), wherever the archive is stored. */
+    public static ManifestSide ofArchive(ArchiveInput archive, dbtool.crypto.Decryptor decryptor) {
+        return new ManifestSide(archive.location(), ArchiveReader.readManifest(archive, decryptor));
     }
 
     @Override

@@ -35,7 +35,7 @@ class BackupHealthTest {
     }
 
     private static BackupFile archive(String stamp) {
-        return new BackupFile(Path.of("/b/shop-" + stamp + ".tar.gz"), "shop", BackupDirectory.parseStamp(stamp), 1, false);
+        return new BackupFile("/b/shop-" + stamp + ".tar.gz", "shop", BackupDirectory.parseStamp(stamp), 1, false);
     }
 
     private static RunHistory.Entry entry(String stamp, boolean drift) {

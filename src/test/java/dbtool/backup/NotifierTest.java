@@ -37,7 +37,7 @@ class NotifierTest {
     }
 
     private static final BackupEvent SUCCESS =
-            BackupEvent.success("shop", Path.of("/backups/shop-20250421T190000Z.tar.gz"), "backup done: 12 MB");
+            BackupEvent.success("shop", "/backups/shop-20250421T190000Z.tar.gz", "backup done: 12 MB");
 
     @Test
     void commandReceivesTheEventInItsEnvironment() throws IOException {
@@ -185,7 +185,7 @@ class NotifierTest {
 
     @Test
     void driftWarningIsSentAsStatusWarningWithExitCodeSeven() throws IOException {
-        BackupEvent drift = BackupEvent.warning("shop", Path.of("/backups/shop-20250421T190000Z.tar.gz"),
+        BackupEvent drift = BackupEvent.warning("shop", "/backups/shop-20250421T190000Z.tar.gz",
                 "rows dropped sharply: public.orders 10000 -> 5000 rows (-50.0%)");
         assertThat(new String(notifier.body(drift), java.nio.charset.StandardCharsets.UTF_8))
                 .contains("\"status\":\"warning\"", "\"exit_code\":7", "public.orders 10000 -> 5000");

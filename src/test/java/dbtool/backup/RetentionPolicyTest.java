@@ -4,7 +4,6 @@ import dbtool.DbToolException;
 import dbtool.ExitCode;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RetentionPolicyTest {
 
     private static BackupFile archive(String stamp) {
-        return new BackupFile(Path.of("/backups/shop-" + stamp + ".tar.gz"), "shop",
+        return new BackupFile("/backups/shop-" + stamp + ".tar.gz", "shop",
                 BackupDirectory.parseStamp(stamp), 1, false);
     }
 
@@ -112,7 +111,7 @@ class RetentionPolicyTest {
     /** A migration's safety snapshot is not a backup: never removed, and it takes no rule's place. */
     @Test
     void aSafetySnapshotIsNeverRemovedAndCountsForNoRule() {
-        BackupFile snapshot = new BackupFile(Path.of("/backups/shop-20250102T000000Z.snapshot.tar.gz"), "shop",
+        BackupFile snapshot = new BackupFile("/backups/shop-20250102T000000Z.snapshot.tar.gz", "shop",
                 BackupDirectory.parseStamp("20250102T000000Z"), 1, false, true);
         List<BackupFile> all = archives("20250101T000000Z", "20250101T120000Z");
         all.add(snapshot);

@@ -66,6 +66,28 @@ class CliTest {
     }
 
     @Test
+    void logFormatJsonWritesTheErrorAsOneJsonObjectPerLine(@TempDir Path dir) throws IOException {
+        CliRun run = CliRun.of("verify", dir.resolve("missing.tar.gz").toString(), "--log-format", "json");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.errLines()).as(run.toString()).singleElement().satisfies(line -> {
+            com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+            assertThat(json.path("level").asText()).isEqualTo("error");
+            assertThat(json.path("event").asText()).isEqualTo("failed");
+            assertThat(json.has("time")).isTrue();
+            assertThat(json.has("project")).isTrue();
+            assertThat(json.path("fields").path("exit_code").asInt()).isEqualTo(2);
+            assertThat(json.path("fields").path("message").asText()).contains("missing.tar.gz").contains("does not exist");
+        });
+    }
+
+    @Test
+    void unknownLogFormatIsAUsageError() {
+        CliRun run = CliRun.of("verify", "x.tar.gz", "--log-format", "xml");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--log-format must be text or json");
+    }
+
+    @Test
     void globalOptionsWorkBeforeAndAfterTheCommand(@TempDir Path dir) throws IOException {
         Path sql = Files.writeString(dir.resolve("V2__ok.sql"), "create table t (id int);\n");
         CliRun before = CliRun.of("--json", "lint", sql.toString());

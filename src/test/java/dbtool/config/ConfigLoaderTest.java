@@ -51,7 +51,7 @@ class ConfigLoaderTest {
         assertThat(p.connection().port()).isEqualTo(6543);
         assertThat(p.user()).isEqualTo("fallback");
         assertThat(p.password()).isEqualTo("pw-from-env");
-        assertThat(p.output()).isEqualTo(Path.of("./dumps"));
+        assertThat(p.output()).isEqualTo("./dumps");
     }
 
     @Test
@@ -112,6 +112,46 @@ class ConfigLoaderTest {
                 """);
         Throwable t = catchIt(() -> loader(Map.of()).load(file));
         assertUsage(t, "kep_last", file.toString(), "keep_last");
+    }
+
+    @Test
+    void storageSettingsComeFromDefaultsAndProjects() throws IOException {
+        Path file = write("""
+                defaults:
+                  storage:
+                    endpoint: http://127.0.0.1:9000
+                    region: eu-central-1
+                    path_style: true
+                  backup:
+                    dir: s3://backups/nightly/{project}
+                projects:
+                  app:
+                    url: postgresql://localhost/app
+                    output: s3://exports/app
+                  other:
+                    url: postgresql://localhost/other
+                    storage: { region: us-west-2 }
+                """);
+        ConfigLoader.Config config = loader(Map.of()).load(file);
+        assertThat(config.storage()).isEqualTo(new StorageSettings("http://127.0.0.1:9000", "eu-central-1", true));
+        ProjectConfig app = config.project("app");
+        assertThat(app.storage()).isEqualTo(config.storage());
+        assertThat(app.output()).isEqualTo("s3://exports/app");
+        assertThat(app.backup().location()).isEqualTo("s3://backups/nightly/app");
+        assertThat(app.backup().inBucket()).isTrue();
+        assertThat(config.project("other").storage()).isEqualTo(
+                new StorageSettings("http://127.0.0.1:9000", "us-west-2", true));
+    }
+
+    @Test
+    void credentialsInTheStorageBlockAreRefused() throws IOException {
+        Path file = write("""
+                defaults:
+                  storage:
+                    access_key_id: AKIA123
+                projects: {}
+                """);
+        assertUsage(catchIt(() -> loader(Map.of()).load(file)), "access_key_id", "endpoint, path_style, region");
     }
 
     @Test

@@ -459,9 +459,9 @@ class MigratorIT {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-            return new Exporter(PgToolLocator.fromSystemEnvironment(), Reporter.SILENT, "test")
-                    .export(new ExportOptions("old", target, backups, 1, Compression.GZIP, List.of(), List.of()))
-                    .archive();
+            return Path.of(new Exporter(PgToolLocator.fromSystemEnvironment(), Reporter.SILENT, "test")
+                    .export(new ExportOptions("old", target, backups.toString(), 1, Compression.GZIP, List.of(), List.of()))
+                    .archive().location());
         };
     }
 

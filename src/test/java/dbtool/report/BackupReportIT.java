@@ -143,7 +143,7 @@ class BackupReportIT {
                 continue;
             }
             String name = backups.archiveName(at, "tar.gz");
-            Files.copy(first.path(), dir.resolve(name));
+            Files.copy(Path.of(first.path()), dir.resolve(name));
             Files.writeString(dir.resolve(name + ".sha256"), "0  " + name + "\n");
             boolean verified = night % 3 == 0;
             if (verified) {

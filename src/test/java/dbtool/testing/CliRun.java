@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /** One in-process dbtool run with its exit code and captured output, as a shell user would see them. */
 public record CliRun(int exitCode, String out, String err) {
@@ -18,6 +19,14 @@ public record CliRun(int exitCode, String out, String err) {
 
     public static CliRun of(List<String> args) {
         return of(args.toArray(String[]::new));
+    }
+
+    /** A run with {@code environment} laid over this process's (AWS_* keys for a test S3 server, say). */
+    public static CliRun withEnvironment(Map<String, String> environment, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = DbTool.run(new PrintWriter(out, true), new PrintWriter(err, true), environment, args);
+        return new CliRun(code, out.toString(), err.toString());
     }
 
     /** Non-empty stderr lines. */

@@ -1,0 +1,406 @@
+package dbtool.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dbtool.testing.CliRun;
+import dbtool.testing.PgServers;
+import dbtool.testing.S3Server;
+import dbtool.testing.TestDatabase;
+import dbtool.testing.TestServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Archives in an S3-compatible bucket, end to end through the CLI: a real S3 API server (s3proxy) and real
+ * PostgreSQL, nothing mocked. dbtool gets the keys the AWS way, through its environment.
+ */
+class S3IT {
+
+    private static final long TWENTY_MB = 20L << 20;
+    private static final int BIG_ROWS = 1_500_000;
+
+    private static TestServer pg;
+    private static S3Server s3;
+    /** Its archive is well over 20 MB (random hex text), so it goes up in several 8 MiB parts. */
+    private static TestDatabase big;
+    private static TestDatabase shop;
+
+    @TempDir
+    Path tmp;
+
+    private final List<Process> children = new ArrayList<>();
+    private final List<String> importedDatabases = new ArrayList<>();
+
+    @BeforeAll
+    static void servers() {
+        pg = PgServers.defaultServer();
+        s3 = S3Server.shared();
+        big = pg.createDatabase("s3_big");
+        big.execute("create table events (id bigint primary key, payload text)",
+                "insert into events select g, md5(g::text) || md5((g * 7)::text) from generate_series(1, " + BIG_ROWS + ") g");
+        shop = pg.createDatabase("s3_shop");
+        shop.execute("create table orders (id int primary key, item text not null)",
+                "insert into orders select g, 'item ' || g from generate_series(1, 500) g");
+    }
+
+    @AfterAll
+    static void dropDatabases() {
+        big.drop();
+        shop.drop();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        children.forEach(p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        });
+        importedDatabases.forEach(pg::dropDatabase);
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private Map<String, String> environment() {
+        Map<String, String> env = new HashMap<>(s3.environment());
+        env.put("DBTOOL_WORK_DIR", work().toString());
+        return env;
+    }
+
+    private Path work() {
+        return tmp.resolve("work");
+    }
+
+    private CliRun dbtool(String... args) {
+        return CliRun.withEnvironment(environment(), args);
+    }
+
+    private static String credentials() {
+        String password = pg.superuserPassword();
+        return "    user: " + pg.superuser() + "\n"
+                + (password == null || password.isEmpty() ? "" : "    password: '" + password + "'\n");
+    }
+
+    /** The issue's config: storage settings for the bucket, nightly backups into it. */
+    private Path config(String bucket, String backupExtra) throws IOException {
+        String yaml = "defaults:\n" + s3.storageYaml()
+                + "  backup:\n"
+                + "    dir: s3://" + bucket + "/nightly/{project}\n"
+                + backupExtra
+                + "projects:\n"
+                + "  big:\n    url: " + big.url() + "\n" + credentials()
+                + "  shop:\n    url: " + shop.url() + "\n" + credentials();
+        return Files.writeString(tmp.resolve("dbtool-" + bucket + ".yaml"), yaml);
+    }
+
+    private static String keyOf(String location) {
+        return location.substring(location.indexOf('/', "s3://".length()) + 1);
+    }
+
+    private static List<String> keys(String bucket, String prefix) {
+        return s3.objects(bucket, prefix).stream().map(S3Object::key).sorted().toList();
+    }
+
+    private static byte[] download(String bucket, String key) {
+        return s3.client().getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
+    }
+
+    private static long count(String url, String table) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbc(url), pg.superuser(), pg.superuserPassword());
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select count(*) from " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String jdbc(String url) {
+        String rest = url.substring(url.indexOf('@') + 1);
+        return "jdbc:postgresql://" + rest;
+    }
+
+    private String newDatabaseUrl(String prefix) {
+        String name = prefix + "_" + UUID.randomUUID().toString().substring(0, 8);
+        importedDatabases.add(name);
+        return pg.url(name);
+    }
+
+    private List<String> localLeftovers() throws IOException {
+        if (!Files.isDirectory(work())) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(work())) {
+            return files.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ export, read
+
+    @Test
+    void aBigArchiveGoesUpInPartsAndComesBackWithEveryRow() throws Exception {
+        String bucket = s3.createBucket("exports");
+        Path cfg = config(bucket, "");
+
+        CliRun export = dbtool("export", "--url", big.url(), "--output", "s3://" + bucket + "/team/old",
+                "--config", cfg.toString(), "-q");
+        assertThat(export.exitCode()).as(export.toString()).isZero();
+        String archive = export.lastLine();
+        assertThat(archive).startsWith("s3://" + bucket + "/team/old/").endsWith(".tar.gz");
+
+        String key = keyOf(archive);
+        HeadObjectResponse head = s3.client().headObject(b -> b.bucket(bucket).key(key));
+        assertThat(head.contentLength()).as("archive size").isGreaterThan(TWENTY_MB);
+        // A multipart upload's ETag is "<md5 of the parts' md5s>-<number of parts>".
+        assertThat(head.eTag().replace("\"", "")).matches("[0-9a-f]{32}-\\d+");
+        assertThat(Integer.parseInt(head.eTag().replace("\"", "").replaceAll(".*-", ""))).isGreaterThanOrEqualTo(3);
+        byte[] bytes = download(bucket, key);
+        String sidecar = new String(download(bucket, key + ".sha256"));
+        assertThat(sidecar).isEqualTo(sha256(bytes) + "  " + key.substring(key.lastIndexOf('/') + 1) + "\n");
+        assertThat(s3.uploads(bucket, "")).as("no unfinished uploads").isEmpty();
+        assertThat(localLeftovers()).as("nothing of the archive stays on local disk").isEmpty();
+
+        CliRun verify = dbtool("verify", archive, "--config", cfg.toString());
+        assertThat(verify.exitCode()).as(verify.toString()).isZero();
+        assertThat(verify.out()).contains("sidecar matches");
+
+        CliRun inspect = dbtool("inspect", archive, "--config", cfg.toString());
+        assertThat(inspect.exitCode()).as(inspect.toString()).isZero();
+        assertThat(inspect.out()).contains("public.events").contains(String.valueOf(BIG_ROWS));
+
+        CliRun compare = dbtool("compare", "--archive", archive, "--url", big.url(), "--config", cfg.toString());
+        assertThat(compare.exitCode()).as(compare.toString()).isZero();
+
+        String target = newDatabaseUrl("s3_restored");
+        CliRun imported = dbtool("import", archive, "--url", target, "--config", cfg.toString());
+        assertThat(imported.exitCode()).as(imported.toString()).isZero();
+        assertThat(imported.out()).contains("all row counts match the manifest");
+        assertThat(count(target, "events")).isEqualTo(BIG_ROWS);
+        assertThat(localLeftovers()).as("the import's unpacked files are gone").isEmpty();
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    @Test
+    void aByteFlippedInTheBucketIsExit4AndNothingIsRestored() throws Exception {
+        String bucket = s3.createBucket("flip");
+        Path cfg = config(bucket, "");
+        CliRun export = dbtool("export", "--url", shop.url(), "--output", "s3://" + bucket + "/x", "--config",
+                cfg.toString(), "-q");
+        assertThat(export.exitCode()).as(export.toString()).isZero();
+        String archive = export.lastLine();
+        String key = keyOf(archive);
+        byte[] bytes = download(bucket, key);
+        bytes[bytes.length / 2] ^= 0x01;
+        s3.client().putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(bytes));
+
+        CliRun verify = dbtool("verify", archive, "--config", cfg.toString());
+        assertThat(verify.exitCode()).as(verify.toString()).isEqualTo(4);
+
+        String target = newDatabaseUrl("s3_flipped");
+        CliRun imported = dbtool("import", archive, "--url", target, "--config", cfg.toString());
+        assertThat(imported.exitCode()).as(imported.toString()).isEqualTo(4);
+        try (Connection c = pg.connectAdmin(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select count(*) from pg_database where datname = '"
+                        + target.substring(target.lastIndexOf('/') + 1) + "'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("no database was created for a damaged archive").isZero();
+        }
+    }
+
+    @Test
+    void wrongCredentialsAreExit2NamingTheKeyIdButNeverTheSecret() throws Exception {
+        String bucket = s3.createBucket("creds");
+        Path cfg = config(bucket, "");
+        Map<String, String> env = new HashMap<>(environment());
+        env.put("AWS_SECRET_ACCESS_KEY", "not-the-secret-4711");
+        CliRun export = CliRun.withEnvironment(env, "export", "--url", shop.url(), "--output",
+                "s3://" + bucket + "/x", "--config", cfg.toString());
+        assertThat(export.exitCode()).as(export.toString()).isEqualTo(2);
+        assertThat(export.errLines()).last().asString().contains(S3Server.ACCESS_KEY).contains("AWS_SECRET_ACCESS_KEY");
+        assertThat(export.toString()).doesNotContain("not-the-secret-4711").doesNotContain(S3Server.SECRET_KEY);
+        assertThat(keys(bucket, "")).isEmpty();
+    }
+
+    @Test
+    void aMissingBucketIsExit2NamingIt() throws Exception {
+        Path cfg = config("no-such-bucket-dbtool", "");
+        CliRun export = dbtool("export", "--url", shop.url(), "--output", "s3://no-such-bucket-dbtool/x",
+                "--config", cfg.toString());
+        assertThat(export.exitCode()).as(export.toString()).isEqualTo(2);
+        assertThat(export.errLines()).last().asString().contains("'no-such-bucket-dbtool' does not exist");
+        assertThat(localLeftovers()).isEmpty();
+    }
+
+    // ------------------------------------------------------------------------------------------------ backups
+
+    @Test
+    void nightlyBackupsIntoABucketKeepTheNewestAndDeleteArchiveAndSidecarTogether() throws Exception {
+        String bucket = s3.createBucket("nightly");
+        Path cfg = config(bucket, "    keep_last: 2\n");
+        List<String> written = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            CliRun backup = dbtool("backup", "--project", "shop", "--config", cfg.toString(), "--json");
+            assertThat(backup.exitCode()).as(backup.toString()).isZero();
+            written.add(new ObjectMapper().readTree(backup.out()).path("projects").get(0).path("archive").asText());
+        }
+        assertThat(written).allMatch(a -> a.startsWith("s3://" + bucket + "/nightly/shop/shop-"));
+        String first = keyOf(written.get(0));
+        assertThat(keys(bucket, "nightly/shop/")).containsExactly(
+                keyOf(written.get(1)), keyOf(written.get(1)) + ".sha256",
+                keyOf(written.get(2)), keyOf(written.get(2)) + ".sha256",
+                "nightly/shop/shop.history.jsonl");
+        assertThat(new String(download(bucket, "nightly/shop/shop.history.jsonl")).lines())
+                .as("one history line per run, kept in the bucket").hasSize(3);
+        assertThat(keys(bucket, "")).doesNotContain(first, first + ".sha256", "nightly/shop/shop.lock");
+
+        CliRun verified = dbtool("backup", "--project", "shop", "--verify", "--config", cfg.toString());
+        assertThat(verified.exitCode()).as(verified.toString()).isZero();
+        CliRun list = dbtool("backups", "list", "--project", "shop", "--config", cfg.toString(), "--json");
+        assertThat(list.exitCode()).as(list.toString()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(list.out());
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).path("verified").asBoolean()).isTrue();
+        assertThat(rows.get(0).path("archive").asText()).startsWith("s3://" + bucket + "/nightly/shop/");
+        assertThat(keys(bucket, "nightly/shop/")).anyMatch(k -> k.endsWith(".tar.gz.verified"));
+
+        CliRun prune = dbtool("backups", "prune", "--project", "shop", "--dry-run", "--config", cfg.toString());
+        assertThat(prune.exitCode()).as(prune.toString()).isZero();
+        assertThat(prune.out()).contains("keep 2, would remove 0");
+    }
+
+    @Test
+    void aSecondBackupWhileOneRunsExits5() throws Exception {
+        String bucket = s3.createBucket("locked");
+        Path cfg = config(bucket, "");
+        CompletableFuture<CliRun> first = CompletableFuture.supplyAsync(
+                () -> dbtool("backup", "--project", "big", "--config", cfg.toString()));
+        waitFor(() -> keys(bucket, "nightly/big/").contains("nightly/big/big.lock") || first.isDone());
+        assertThat(first).as("the first backup still runs").isNotDone();
+
+        CliRun second = dbtool("backup", "--project", "big", "--config", cfg.toString());
+        assertThat(second.exitCode()).as(second.toString()).isEqualTo(5);
+        assertThat(second.errLines()).last().asString()
+                .contains("another backup of project 'big' is running (pid " + ProcessHandle.current().pid())
+                .contains("lock object s3://" + bucket + "/nightly/big/big.lock");
+
+        CliRun firstRun = first.get(5, TimeUnit.MINUTES);
+        assertThat(firstRun.exitCode()).as(firstRun.toString()).isZero();
+        assertThat(keys(bucket, "nightly/big/")).as("the lock is released").noneMatch(k -> k.endsWith(".lock"));
+    }
+
+    @Test
+    void aLockPastItsLeaseIsTakenOverWithAWarning() throws Exception {
+        String bucket = s3.createBucket("stale");
+        Path cfg = config(bucket, "");
+        s3.client().putObject(b -> b.bucket(bucket).key("nightly/shop/shop.lock"), RequestBody.fromString(
+                "pid=4242\nhost=db-gone\nstarted=2026-01-01T03:00:00Z\nexpires=2026-01-01T03:05:00Z\ntoken=abc\n"));
+        CliRun backup = dbtool("backup", "--project", "shop", "--config", cfg.toString());
+        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        assertThat(backup.err()).contains("took over the lock of a backup that died (pid 4242 on db-gone");
+    }
+
+    @Test
+    void anUploadKilledMidwayLeavesNoObjectAndTheNextBackupCleansUp() throws Exception {
+        String bucket = s3.createBucket("killed");
+        Path cfg = config(bucket, "");
+        Process child = startBackupJvm(cfg, "big");
+        waitFor(() -> !s3.uploads(bucket, "nightly/big/").isEmpty(), child);
+        child.destroyForcibly(); // kill -9: no clean-up runs
+        assertThat(child.waitFor(2, TimeUnit.MINUTES)).isTrue();
+
+        assertThat(keys(bucket, "nightly/big/")).as("nothing under an archive's name")
+                .noneMatch(k -> k.endsWith(".tar.gz") || k.endsWith(".sha256"));
+        assertThat(s3.uploads(bucket, "nightly/big/")).as("the killed upload's parts are still there").isNotEmpty();
+
+        CliRun next = dbtool("backup", "--project", "big", "--config", cfg.toString());
+        assertThat(next.exitCode()).as(next.toString()).isZero();
+        assertThat(next.err()).contains("took over the lock of a backup that died (pid " + child.pid())
+                .contains("removed leftover of an interrupted run");
+        assertThat(s3.uploads(bucket, "")).as("the next backup aborted the killed upload").isEmpty();
+        assertThat(keys(bucket, "nightly/big/")).filteredOn(k -> k.endsWith(".tar.gz")).hasSize(1);
+        assertThat(localLeftovers()).as("and removed its local staging files").isEmpty();
+    }
+
+    @Test
+    void anUploadInterruptedBySigtermIsAbortedLeavingNoObjectAndNoParts() throws Exception {
+        String bucket = s3.createBucket("sigterm");
+        Path cfg = config(bucket, "");
+        Process child = startBackupJvm(cfg, "big");
+        waitFor(() -> !s3.uploads(bucket, "nightly/big/").isEmpty(), child);
+        child.destroy(); // SIGTERM, as systemctl stop or a Kubernetes eviction sends it
+        assertThat(child.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(child.exitValue()).as(Files.readString(tmp.resolve("child.log"))).isEqualTo(143);
+
+        String log = Files.readString(tmp.resolve("child.log"));
+        assertThat(keys(bucket, "")).as("no archive, no sidecar, no lock: " + log).isEmpty();
+        assertThat(s3.uploads(bucket, "")).as("no parts: " + log).isEmpty();
+        assertThat(localLeftovers()).isEmpty();
+    }
+
+    // ------------------------------------------------------------------------------------------------ processes
+
+    private Process startBackupJvm(Path cfg, String project) throws IOException {
+        Path jar = Path.of("target", "dbtool.jar").toAbsolutePath();
+        assertThat(jar).as("mvn verify builds the jar before the ITs").exists();
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString(), "backup", "--project", project, "--config", cfg.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile());
+        builder.environment().putAll(environment());
+        Process p = builder.start();
+        children.add(p);
+        return p;
+    }
+
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void waitFor(Condition condition) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(300);
+        while (!condition.holds()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private void waitFor(Condition condition, Process child) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(300);
+        while (!condition.holds()) {
+            if (!child.isAlive()) {
+                throw new AssertionError("the backup ended before the test could catch it uploading: "
+                        + Files.readString(tmp.resolve("child.log")));
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out; child output: " + Files.readString(tmp.resolve("child.log")));
+            }
+            Thread.sleep(10);
+        }
+    }
+}
