@@ -46,6 +46,13 @@ final class CopyCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "N", description = "Parallel pg_dump and pg_restore jobs (default: number of cores).")
     Integer jobs;
 
+    @Option(names = "--clean", description = "Replace a non-empty target (needs --yes): copy into a new database"
+            + " beside it, swap names once every row count matches; the old one is kept as <name>_before_<UTC time>.")
+    boolean clean;
+
+    @Option(names = "--yes", description = "Confirm --clean.")
+    boolean yes;
+
     @Option(names = "--globals", description = "Create the source server's roles that the target server lacks.")
     boolean globals;
 
@@ -60,9 +67,13 @@ final class CopyCommand implements Callable<Integer> {
         ConfigLoader.Config config = root.config();
         ConnectionSettings source = side(config, fromProject, fromUrl, "--from", "--from-url", "source");
         ConnectionSettings target = side(config, toProject, toUrl, "--to", "--to-url", "target");
+        if (clean && !yes) {
+            throw DbToolException.usage("--clean replaces the target database " + target.describe()
+                    + "; add --yes to confirm");
+        }
         CliReporter reporter = root.reporter(spec);
         reporter.info("copying " + source.describe() + " into " + target.describe());
-        CopyOptions options = new CopyOptions(fromProject, source, toProject, target, Jobs.resolve(jobs), keepOwners,
+        CopyOptions options = new CopyOptions(fromProject, source, toProject, target, Jobs.resolve(jobs), clean, keepOwners,
                 globals, checksum, workDir());
         CopyResult result = new Copier(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version()).copy(options);
         RowCountCheck.Outcome check = result.restore().check();
@@ -112,6 +123,7 @@ final class CopyCommand implements Callable<Integer> {
         json.put("source", result.source().describe());
         json.put("target", result.restore().target().describe());
         json.put("created_database", result.restore().createdDatabase());
+        json.put("previous_database_kept_as", result.restore().previousKeptAs());
         json.put("tables_checked", result.restore().check().tablesChecked());
         json.put("rows_checked", result.restore().check().rowsChecked());
         json.put("mismatches", result.restore().check().mismatches());
@@ -137,9 +149,13 @@ final class CopyCommand implements Callable<Integer> {
             return null;
         }
         RowCountCheck.Outcome check = result.restore().check();
-        return "copied " + result.source().describe() + " into " + result.restore().target().describe() + ": "
+        String done = "copied " + result.source().describe() + " into " + result.restore().target().describe() + ": "
                 + check.tablesChecked() + " tables, " + check.rowsChecked() + " rows, all row counts"
                 + (result.checksums() != null ? " and checksums" : "") + " match the source snapshot ("
                 + Sizes.seconds(result.millis()) + ")";
+        String keptAs = result.restore().previousKeptAs();
+        return keptAs == null ? done : "replaced " + result.restore().target().describe()
+                + "; the previous database is kept as " + keptAs + " (drop it when you no longer need it: dropdb '"
+                + keptAs + "')\n" + done;
     }
 }

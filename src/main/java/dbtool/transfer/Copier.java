@@ -62,11 +62,12 @@ public final class Copier {
             // Before anything is dumped: a target that is not empty or lacks an extension fails now, not after an hour.
             boolean exists;
             try {
-                exists = importer.preflight(target, sourceExtensions.stream().map(Manifest.Extension::name).toList(), false);
+                exists = importer.preflight(target, sourceExtensions.stream().map(Manifest.Extension::name).toList(),
+                        options.clean());
             } catch (DbToolException e) {
                 if (e.exitCode() == ExitCode.USAGE && e.getMessage().contains("is not empty")) {
                     throw DbToolException.usage("target database " + target.describe() + " is not empty; copy into an"
-                            + " empty or new database (a missing one is created)");
+                            + " empty or new database (a missing one is created), or replace it with --clean --yes");
                 }
                 throw e;
             }
@@ -117,7 +118,7 @@ public final class Copier {
                     Exporter.tablesInDump(relations, counts, toc), Exporter.extensionsInDump(sourceExtensions, toc), List.of(),
                     database.isEmpty() ? null : database, null, null);
 
-            ImportOptions restore = new ImportOptions(null, options.toProject(), target, options.jobs(), false,
+            ImportOptions restore = new ImportOptions(null, options.toProject(), target, options.jobs(), options.clean(),
                     options.keepOwners(), workDir, dbtool.crypto.Decryptor.NONE, options.globals());
             ImportResult imported = importer.restore(pgRestore, dumpDir, globalsFile, restore, manifest, exists, started);
 

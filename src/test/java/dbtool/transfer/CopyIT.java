@@ -72,7 +72,7 @@ class CopyIT {
             assertThat(copy.exitCode()).as(copy.toString()).isZero();
             assertThat(copy.out()).contains("all row counts and checksums match the source snapshot");
             assertThat(copy.err()).contains("created database " + target.name());
-            assertThat(workDirs()).as("temporary dump removed").isEqualTo(before);
+            assertThat(workDirs()).as("temporary dump removed").isSubsetOf(before);
 
             CliRun compare = CliRun.of("compare", "--url", CliUrls.superuser(source), "--url", CliUrls.superuser(target),
                     "--checksum");
@@ -138,6 +138,34 @@ class CopyIT {
         }
     }
 
+    /** --clean --yes replaces a non-empty target all or nothing, the old one kept aside; without --yes it is refused. */
+    @Test
+    void cleanYesReplacesANonEmptyTargetAndKeepsTheOldOne() {
+        TestDatabase target = SERVER.createDatabase("copy_clean");
+        try {
+            target.execute("create table keep_me (id int)", "insert into keep_me values (1)");
+            CliRun refused = CliRun.of("copy", "--from-url", CliUrls.superuser(source), "--to-url", CliUrls.superuser(target),
+                    "--clean");
+            assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(2);
+            assertThat(refused.err()).contains("add --yes");
+
+            CliRun copy = CliRun.of("copy", "--from-url", CliUrls.superuser(source), "--to-url", CliUrls.superuser(target),
+                    "--clean", "--yes", "--jobs", "2");
+            assertThat(copy.exitCode()).as(copy.toString()).isZero();
+            assertThat(target.queryLong("select count(*) from " + ITEMS)).isEqualTo(3000);
+            assertThat(target.queryString("select to_regclass('keep_me')::text")).isNull();
+            String kept = target.queryString("select datname from pg_database where datname like '"
+                    + target.name() + "\\_before\\_%'");
+            assertThat(kept).as(copy.toString()).isNotNull();
+            assertThat(copy.out()).contains("kept as " + kept);
+            TestDatabase previous = new TestDatabase(SERVER, kept);
+            assertThat(previous.queryLong("select count(*) from keep_me")).isEqualTo(1);
+            previous.drop();
+        } finally {
+            target.drop();
+        }
+    }
+
     /**
      * A target that loses rows on the way in (here an event trigger of the target's own, which gives
      * every new "lossy" table a trigger that drops half its rows) fails the copy with exit 3.
@@ -164,7 +192,7 @@ class CopyIT {
             assertThat(copy.exitCode()).as(copy.toString()).isEqualTo(3);
             assertThat(copy.err()).contains("public.lossy: expected 100 rows, found 50");
             assertThat(copy.errLines().get(copy.errLines().size() - 1)).contains("differ from the source snapshot");
-            assertThat(workDirs()).as("temporary dump removed").isEqualTo(before);
+            assertThat(workDirs()).as("temporary dump removed").isSubsetOf(before);
         } finally {
             small.drop();
             target.drop();
