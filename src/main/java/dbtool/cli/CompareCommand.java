@@ -83,6 +83,9 @@ final class CompareCommand implements Callable<Integer> {
             } else if (arg.equals("--url") || arg.startsWith("--url=")) {
                 sides.add(new DatabaseSide(ConnectionSettings.parse(urlValues.next())));
             } else if (arg.equals("--archive") || arg.startsWith("--archive=")) {
+                if (!dbtool.storage.S3Location.isS3(archive) && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(archive))) {
+                    throw DbToolException.usage("archive " + archive + " does not exist or is not a file");
+                }
                 StoredArchive input = root.stores(config).archive(archive);
                 try (ArchiveStore store = input.store()) {
                     sides.add(ManifestSide.ofArchive(input,

@@ -29,9 +29,9 @@ public record ManifestSide(String label, Manifest manifest) implements Compariso
         return new ManifestSide(archive.toString(), ArchiveReader.read(archive, null, n -> { }, decryptor).manifest());
     }
 
-    /** Reads only the manifest (the archive's first entry), wherever the archive is stored. */
+    /** Wherever the archive is stored; the whole archive is checked as above (read once, as one stream). */
     public static ManifestSide ofArchive(ArchiveInput archive, dbtool.crypto.Decryptor decryptor) {
-        return new ManifestSide(archive.location(), ArchiveReader.readManifest(archive, decryptor));
+        return new ManifestSide(archive.location(), ArchiveReader.read(archive, null, n -> { }, decryptor).manifest());
     }
 
     @Override
