@@ -39,7 +39,7 @@ final class ExportCommand implements Callable<Integer> {
     TargetOptions target;
 
     @Option(names = "--output", paramLabel = "DIR_OR_FILE",
-            description = "Directory for the archive, or the archive's file name (default: the project's output, else ./dumps).")
+            description = "Directory for the archive, or the archive's file name (default: the project's output, else dumps/ here).")
     Path output;
 
     @Option(names = "--jobs", paramLabel = "N", description = "Parallel pg_dump jobs (default: number of cores).")

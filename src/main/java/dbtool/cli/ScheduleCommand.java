@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "schedule", sortOptions = false, usageHelpAutoWidth = false,
         description = {"Print a crontab line that runs 'dbtool backup' every night, or add it to your crontab (--install).",
-            "The line names java, dbtool.jar, the config and the log files by absolute path and changes into this",
-            "directory first, so it works in cron's bare environment (no PATH, no HOME, another working directory)."})
+            "The line names java, dbtool.jar, the config and the log files by absolute path and changes into this"
+                + " directory first, so it works in cron's bare environment (no PATH, no HOME, another working directory)."})
 final class ScheduleCommand implements Callable<Integer> {
 
     private static final Pattern AT = Pattern.compile("([01]?\\d|2[0-3]):([0-5]\\d)");

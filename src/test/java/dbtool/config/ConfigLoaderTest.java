@@ -62,7 +62,7 @@ class ConfigLoaderTest {
                   app:
                     url: postgresql://localhost/app
                     output: ../dumps
-                    backup: { dir: ./backups/{project} }
+                    backup: { dir: "./backups/{project}" }
                   other:
                     url: postgresql://localhost/other
                     migrations: /srv/migrations/other
