@@ -108,6 +108,20 @@ public final class DbTool implements Runnable {
     /** Text for people, or with --json the same facts as one JSON document. */
     void print(CommandSpec command, Object jsonValue, String text) {
         PrintWriter out = command.commandLine().getOut();
+        if (json && jsonValue != null && !(jsonValue instanceof java.util.Map<?, ?>)
+                && !(jsonValue instanceof java.util.Collection<?>)) {
+            jsonValue = new ObjectMapper().findAndRegisterModules().convertValue(jsonValue, java.util.LinkedHashMap.class);
+        }
+        if (json && jsonValue instanceof java.util.Map<?, ?> fields) {
+            // Every document says first whether the command succeeded; commands that can finish with a failure
+            // (compare, lint, import, backup, doctor) set "ok" themselves. Keys keep a stable order: a Map.of's
+            // order changes from run to run, so such maps are sorted by key.
+            java.util.Map<Object, Object> ordered = new java.util.LinkedHashMap<>();
+            ordered.put("ok", fields.containsKey("ok") ? fields.get("ok") : Boolean.TRUE);
+            ordered.putAll(fields instanceof java.util.LinkedHashMap<?, ?> || fields instanceof java.util.SortedMap<?, ?>
+                    ? fields : new java.util.TreeMap<>(fields));
+            jsonValue = ordered;
+        }
         if (json) {
             jsonPrinted = true;
             try {

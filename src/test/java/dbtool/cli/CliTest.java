@@ -124,6 +124,18 @@ class CliTest {
     }
 
     @Test
+    void everyJsonDocumentStartsWithOk(@TempDir Path dir) throws IOException {
+        Path clean = Files.writeString(dir.resolve("V2__ok.sql"), "create table t (id int);\n");
+        Path hazard = Files.writeString(dir.resolve("V3__index.sql"), "create index i on t (id);\n");
+        assertThat(CliRun.of("--json", "lint", clean.toString()).out()).startsWith("{\n  \"ok\" : true,");
+        assertThat(CliRun.of("--json", "lint", hazard.toString()).out()).startsWith("{\n  \"ok\" : false,");
+        assertThat(CliRun.of("--json", "verify", dir.resolve("missing.tar.gz").toString()).out())
+                .startsWith("{\n  \"ok\" : false,");
+        assertThat(CliRun.of("--json", "manpages", dir.resolve("man").toString()).out())
+                .startsWith("{\n  \"ok\" : true,\n  \"directory\"");
+    }
+
+    @Test
     void globalOptionsWorkBeforeAndAfterTheCommand(@TempDir Path dir) throws IOException {
         Path sql = Files.writeString(dir.resolve("V2__ok.sql"), "create table t (id int);\n");
         CliRun before = CliRun.of("--json", "lint", sql.toString());
