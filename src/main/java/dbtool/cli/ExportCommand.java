@@ -2,6 +2,7 @@ package dbtool.cli;
 
 import dbtool.archive.ArchiveName;
 import dbtool.archive.Compression;
+import dbtool.archive.Manifest;
 import dbtool.config.ConfigLoader;
 import dbtool.config.EncryptionSettings;
 import dbtool.crypto.AgeEncryption;
@@ -100,14 +101,16 @@ final class ExportCommand implements Callable<Integer> {
         json.put("sha256", result.sha256());
         json.put("size_bytes", result.sizeBytes());
         json.put("encrypted", result.archive().getFileName().toString().endsWith(AgeEncryption.SUFFIX));
-        json.put("tables", result.manifest().tables().size());
+        json.put("tables", result.manifest().tableCount());
+        json.put("materialized_views", result.manifest().countOf(Manifest.Table.MATERIALIZED_VIEW));
+        json.put("partitioned_tables", result.manifest().countOf(Manifest.Table.PARTITIONED));
         json.put("rows", result.manifest().totalRows());
         json.put("duration_ms", result.millis());
         return json;
     }
 
     private String text(ExportResult result) {
-        String summary = "exported " + result.manifest().tables().size() + " tables, " + result.manifest().totalRows()
+        String summary = "exported " + TableCounts.describe(result.manifest()) + ", " + result.manifest().totalRows()
                 + " rows, " + Sizes.human(result.sizeBytes()) + " in " + Sizes.seconds(result.millis());
         return root.quiet ? result.archive().toString() : summary + System.lineSeparator() + result.archive();
     }
