@@ -56,7 +56,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--exclude-table", paramLabel = "PATTERN", description = "Skip tables matching (repeatable; pg_dump pattern).")
     List<String> excludeTables = new ArrayList<>();
 
-    @Option(names = "--no-encrypt", description = "Write a plaintext archive even when encryption.recipients are configured.")
+    @Option(names = "--no-encrypt", description = "Write a plaintext archive even when the config sets encryption recipients.")
     boolean noEncrypt;
 
     @Option(names = "--globals", description = "Add the server's roles and tablespaces (pg_dumpall --globals-only).")

@@ -44,8 +44,9 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "N", description = "Parallel pg_restore jobs (default: number of cores).")
     Integer jobs;
 
-    @Option(names = "--clean", description = "Replace a non-empty target (needs --yes): restore into a new database"
-            + " beside it, swap names once every row count matches; the old one is kept as <name>_before_<UTC time>.")
+    @Option(names = "--clean", description = "Replace a non-empty target (asks for its name on a terminal, needs --yes"
+            + " elsewhere): restore into a new database beside it, swap names once every row count matches; the old one"
+            + " is kept as <name>_before_<UTC time>.")
     boolean clean;
 
     @Option(names = "--yes", description = "Confirm --clean without being asked to type the database's name.")
@@ -72,9 +73,9 @@ final class ImportCommand implements Callable<Integer> {
                 ? config.project(target.project).encryption() : config.defaultEncryption(), reporter);
         ConnectionSettings connection = resolveTarget(config, decryptor);
         if (clean) {
-            Confirmation.onTerminal(spec.commandLine().getErr()).require(yes, "--clean drops the archive's objects in"
-                    + " database '" + connection.database() + "' on " + connection.host() + ":" + connection.port()
-                    + " before restoring", connection.database());
+            Confirmation.onTerminal(spec.commandLine().getErr()).require(yes, "--clean replaces database '"
+                    + connection.database() + "' on " + connection.host() + ":" + connection.port()
+                    + " (the old one is kept as " + connection.database() + "_before_<UTC time>)", connection.database());
         }
         ImportOptions options = new ImportOptions(archive, target.project, connection,
                 Jobs.resolve(jobs), clean, keepOwners, workDir(), decryptor, globals);

@@ -62,7 +62,7 @@ class OneVoiceIT {
         String archive = export("-q").lastLine();
         CliRun clean = CliRun.of("import", archive, "--url", CliUrls.superuser(source), "--clean");
         assertThat(clean.exitCode()).as(clean.toString()).isEqualTo(2);
-        assertThat(clean.err()).contains("--clean drops the archive's objects in database '" + source.name() + "'",
+        assertThat(clean.err()).contains("--clean replaces database '" + source.name() + "'",
                 "add --yes to confirm");
         assertThat(source.queryLong("select count(*) from cats")).isEqualTo(500);
 
