@@ -2,6 +2,7 @@ package dbtool.cli;
 
 import dbtool.archive.ArchiveName;
 import dbtool.archive.Compression;
+import dbtool.archive.Manifest;
 import dbtool.config.ConfigLoader;
 import dbtool.config.EncryptionSettings;
 import dbtool.crypto.AgeEncryption;
@@ -39,7 +40,7 @@ final class ExportCommand implements Callable<Integer> {
     TargetOptions target;
 
     @Option(names = "--output", paramLabel = "DIR_OR_FILE",
-            description = "Directory for the archive, or the archive's file name (default: the project's output, else ./dumps).")
+            description = "Directory for the archive, or the archive's file name (default: the project's output, else dumps/ here).")
     Path output;
 
     @Option(names = "--jobs", paramLabel = "N", description = "Parallel pg_dump jobs (default: number of cores).")
@@ -55,7 +56,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--exclude-table", paramLabel = "PATTERN", description = "Skip tables matching (repeatable; pg_dump pattern).")
     List<String> excludeTables = new ArrayList<>();
 
-    @Option(names = "--no-encrypt", description = "Write a plaintext archive even when encryption.recipients are configured.")
+    @Option(names = "--no-encrypt", description = "Write a plaintext archive even when the config sets encryption recipients.")
     boolean noEncrypt;
 
     @Option(names = "--globals", description = "Add the server's roles and tablespaces (pg_dumpall --globals-only).")
@@ -100,14 +101,16 @@ final class ExportCommand implements Callable<Integer> {
         json.put("sha256", result.sha256());
         json.put("size_bytes", result.sizeBytes());
         json.put("encrypted", result.archive().getFileName().toString().endsWith(AgeEncryption.SUFFIX));
-        json.put("tables", result.manifest().tables().size());
+        json.put("tables", result.manifest().tableCount());
+        json.put("materialized_views", result.manifest().countOf(Manifest.Table.MATERIALIZED_VIEW));
+        json.put("partitioned_tables", result.manifest().countOf(Manifest.Table.PARTITIONED));
         json.put("rows", result.manifest().totalRows());
         json.put("duration_ms", result.millis());
         return json;
     }
 
     private String text(ExportResult result) {
-        String summary = "exported " + result.manifest().tables().size() + " tables, " + result.manifest().totalRows()
+        String summary = "exported " + TableCounts.describe(result.manifest()) + ", " + result.manifest().totalRows()
                 + " rows, " + Sizes.human(result.sizeBytes()) + " in " + Sizes.seconds(result.millis());
         return root.quiet ? result.archive().toString() : summary + System.lineSeparator() + result.archive();
     }
