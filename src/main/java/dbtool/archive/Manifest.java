@@ -143,6 +143,18 @@ public record Manifest(
     /** A file of the archive other than manifest.json and SHA256SUMS, with its exact size. */
     public record FileEntry(@JsonProperty("path") String path, @JsonProperty("size") long size) {}
 
+    /**
+     * "Tables" everywhere (export, its progress, import, inspect): the tables that hold rows and are checked after
+     * a restore. Partitioned parents and materialized views are counted apart, see {@link #countOf(String)}.
+     */
+    public long tableCount() {
+        return tables.stream().filter(Table::validated).count();
+    }
+
+    public long countOf(String kind) {
+        return tables.stream().filter(t -> t.kind().equals(kind)).count();
+    }
+
     public long totalRows() {
         return tables.stream().filter(Table::validated).mapToLong(Table::rows).sum();
     }

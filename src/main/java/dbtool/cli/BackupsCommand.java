@@ -158,9 +158,17 @@ final class BackupsCommand implements Runnable {
         @Option(names = "--dry-run", description = "Only show what would be removed.")
         boolean dryRun;
 
+        @Option(names = "--yes", description = "Remove without being asked to type the project's name (needed without"
+                + " a terminal).")
+        boolean yes;
+
         @Override
         public Integer call() {
             DbTool root = parent.root;
+            if (!dryRun) {
+                Confirmation.onTerminal(spec.commandLine().getErr()).require(yes, "prune deletes the archives that"
+                        + " the retention policy does not keep (see them with --dry-run)", project == null ? "all" : project);
+            }
             CliReporter reporter = root.reporter(spec);
             BackupRun run = backupRun(root, reporter);
             List<Map<String, Object>> json = new ArrayList<>();

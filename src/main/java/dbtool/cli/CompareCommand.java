@@ -58,6 +58,7 @@ final class CompareCommand implements Callable<Integer> {
         ComparisonReport report = DatabaseComparison.compare(sides.get(0), sides.get(1), checksum, root.reporter(spec));
         List<String> lines = ComparisonText.lines(report);
         Map<String, Object> json = new LinkedHashMap<>();
+        json.put("ok", report.equal());
         json.put("a", report.left());
         json.put("b", report.right());
         json.put("equal", report.equal());

@@ -46,11 +46,12 @@ final class CopyCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "N", description = "Parallel pg_dump and pg_restore jobs (default: number of cores).")
     Integer jobs;
 
-    @Option(names = "--clean", description = "Replace a non-empty target (needs --yes): copy into a new database"
-            + " beside it, swap names once every row count matches; the old one is kept as <name>_before_<UTC time>.")
+    @Option(names = "--clean", description = "Replace a non-empty target (asks for its name on a terminal, needs --yes"
+            + " elsewhere): copy into a new database beside it, swap names once every row count matches; the old one"
+            + " is kept as <name>_before_<UTC time>.")
     boolean clean;
 
-    @Option(names = "--yes", description = "Confirm --clean.")
+    @Option(names = "--yes", description = "Confirm --clean without being asked to type the database's name.")
     boolean yes;
 
     @Option(names = "--globals", description = "Create the source server's roles that the target server lacks.")
@@ -67,9 +68,10 @@ final class CopyCommand implements Callable<Integer> {
         ConfigLoader.Config config = root.config();
         ConnectionSettings source = side(config, fromProject, fromUrl, "--from", "--from-url", "source");
         ConnectionSettings target = side(config, toProject, toUrl, "--to", "--to-url", "target");
-        if (clean && !yes) {
-            throw DbToolException.usage("--clean replaces the target database " + target.describe()
-                    + "; add --yes to confirm");
+        if (clean) {
+            Confirmation.onTerminal(spec.commandLine().getErr()).require(yes, "--clean replaces database '"
+                    + target.database() + "' on " + target.host() + ":" + target.port()
+                    + " (the old one is kept as " + target.database() + "_before_<UTC time>)", target.database());
         }
         CliReporter reporter = root.reporter(spec);
         reporter.info("copying " + source.describe() + " into " + target.describe());

@@ -28,25 +28,18 @@ import picocli.CommandLine.Spec;
         subcommands = {ExportCommand.class, ImportCommand.class, CopyCommand.class, InspectCommand.class, VerifyCommand.class,
                 BackupCommand.class, BackupsCommand.class, ScheduleCommand.class,
                 MigrateCommand.class, CompareCommand.class, LintCommand.class, KeygenCommand.class,
+                DoctorCommand.class, CompletionCommand.class, ManPagesCommand.class,
                 CommandLine.HelpCommand.class},
-        usageHelpAutoWidth = false,
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:ok",
-            "1:runtime failure (server unreachable, pg_dump or pg_restore failed, disk full)",
-            "2:usage or config error (bad flag, unknown project, bad config, target not empty)",
-            "3:validation failed (row counts or data checks differ)",
-            "4:archive unusable (checksum mismatch, truncated, not a dbtool archive, unsafe entry)",
-            "5:another run holds the project's lock",
-            "6:lint found hazards",
-            "7:backup written, but rows dropped sharply since the previous backup"})
+        usageHelpAutoWidth = false)
 public final class DbTool implements Runnable {
 
     @Spec
     CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
-            description = "Config file (default: $DBTOOL_CONFIG, ./config/dbtool.yaml, ~/.config/dbtool/dbtool.yaml).")
+            // One element per path: picocli's line breaking would split "dbtool.yaml" at its dot.
+            description = {"Config file. Default: $DBTOOL_CONFIG,", "else ./config/dbtool.yaml,",
+                "else ~/.config/dbtool/dbtool.yaml."})
     Path configFile;
 
     @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print one JSON document on stdout instead of text.")
@@ -64,6 +57,23 @@ public final class DbTool implements Runnable {
             description = "Log lines on stderr as text (default) or one JSON object per line (time, level, project,"
                     + " event, fields) for log collectors.")
     LogFormat logFormat = LogFormat.TEXT;
+
+    static final java.util.Map<String, String> EXIT_CODES = exitCodes();
+
+    private static java.util.Map<String, String> exitCodes() {
+        java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
+        codes.put("0", "ok");
+        codes.put("1", "runtime failure (server unreachable, pg_dump or pg_restore failed, disk full)");
+        codes.put("2", "usage or config error (bad flag, unknown project, bad config, target not empty)");
+        codes.put("3", "validation failed (row counts or data checks differ)");
+        codes.put("4", "archive unusable (checksum mismatch, truncated, not a dbtool archive, unsafe entry)");
+        codes.put("5", "another run holds the project's lock");
+        codes.put("6", "lint found hazards");
+        codes.put("7", "backup written, but rows dropped sharply since the previous backup");
+        codes.put("130", "interrupted by Ctrl-C (SIGINT); temporary files removed");
+        codes.put("143", "stopped by SIGTERM; temporary files removed");
+        return java.util.Collections.unmodifiableMap(codes);
+    }
 
     /** A command already printed its JSON document: a failure after that must not print a second one. */
     boolean jsonPrinted;
@@ -91,6 +101,8 @@ public final class DbTool implements Runnable {
         CommandLine cli = new CommandLine(root);
         cli.setOut(out);
         cli.setErr(err);
+        // Only on `dbtool --help`: the subcommands inherit the root's @Command attributes, not this.
+        cli.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(EXIT_CODES);
         cli.setExecutionExceptionHandler(new Failures(root));
         cli.setParameterExceptionHandler(new Failures(root));
         int code = cli.execute(args);
@@ -122,6 +134,20 @@ public final class DbTool implements Runnable {
     /** Text for people, or with --json the same facts as one JSON document. */
     void print(CommandSpec command, Object jsonValue, String text) {
         PrintWriter out = command.commandLine().getOut();
+        if (json && jsonValue != null && !(jsonValue instanceof java.util.Map<?, ?>)
+                && !(jsonValue instanceof java.util.Collection<?>)) {
+            jsonValue = new ObjectMapper().findAndRegisterModules().convertValue(jsonValue, java.util.LinkedHashMap.class);
+        }
+        if (json && jsonValue instanceof java.util.Map<?, ?> fields) {
+            // Every document says first whether the command succeeded; commands that can finish with a failure
+            // (compare, lint, import, backup, doctor) set "ok" themselves. Keys keep a stable order: a Map.of's
+            // order changes from run to run, so such maps are sorted by key.
+            java.util.Map<Object, Object> ordered = new java.util.LinkedHashMap<>();
+            ordered.put("ok", fields.containsKey("ok") ? fields.get("ok") : Boolean.TRUE);
+            ordered.putAll(fields instanceof java.util.LinkedHashMap<?, ?> || fields instanceof java.util.SortedMap<?, ?>
+                    ? fields : new java.util.TreeMap<>(fields));
+            jsonValue = ordered;
+        }
         if (json) {
             jsonPrinted = true;
             try {

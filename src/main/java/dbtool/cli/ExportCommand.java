@@ -2,6 +2,7 @@ package dbtool.cli;
 
 import dbtool.archive.ArchiveName;
 import dbtool.archive.Compression;
+import dbtool.archive.Manifest;
 import dbtool.config.ConfigLoader;
 import dbtool.config.EncryptionSettings;
 import dbtool.crypto.AgeEncryption;
@@ -40,7 +41,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Option(names = "--output", paramLabel = "DIR_OR_FILE",
             description = "Directory or s3://bucket/prefix for the archive, or the archive's file name (default: the"
-                    + " project's output, else ./dumps).")
+                    + " project's output, else dumps/ here).")
     String output;
 
     @Option(names = "--jobs", paramLabel = "N", description = "Parallel pg_dump jobs (default: number of cores).")
@@ -56,7 +57,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--exclude-table", paramLabel = "PATTERN", description = "Skip tables matching (repeatable; pg_dump pattern).")
     List<String> excludeTables = new ArrayList<>();
 
-    @Option(names = "--no-encrypt", description = "Write a plaintext archive even when encryption.recipients are configured.")
+    @Option(names = "--no-encrypt", description = "Write a plaintext archive even when the config sets encryption recipients.")
     boolean noEncrypt;
 
     @Option(names = "--globals", description = "Add the server's roles and tablespaces (pg_dumpall --globals-only).")
@@ -105,14 +106,16 @@ final class ExportCommand implements Callable<Integer> {
         json.put("sha256", result.sha256());
         json.put("size_bytes", result.sizeBytes());
         json.put("encrypted", result.archive().name().endsWith(AgeEncryption.SUFFIX));
-        json.put("tables", result.manifest().tables().size());
+        json.put("tables", result.manifest().tableCount());
+        json.put("materialized_views", result.manifest().countOf(Manifest.Table.MATERIALIZED_VIEW));
+        json.put("partitioned_tables", result.manifest().countOf(Manifest.Table.PARTITIONED));
         json.put("rows", result.manifest().totalRows());
         json.put("duration_ms", result.millis());
         return json;
     }
 
     private String text(ExportResult result) {
-        String summary = "exported " + result.manifest().tables().size() + " tables, " + result.manifest().totalRows()
+        String summary = "exported " + TableCounts.describe(result.manifest()) + ", " + result.manifest().totalRows()
                 + " rows, " + Sizes.human(result.sizeBytes()) + " in " + Sizes.seconds(result.millis());
         return root.quiet ? result.archive().toString() : summary + System.lineSeparator() + result.archive();
     }

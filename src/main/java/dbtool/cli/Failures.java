@@ -77,13 +77,30 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
         }
     }
 
+    /** picocli's suggestions for a mistyped command or option, on the same line. */
+    private static String didYouMean(ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException unmatched)) {
+            return "";
+        }
+        java.util.List<String> suggestions = unmatched.getSuggestions();
+        if (suggestions.isEmpty()) {
+            return "";
+        }
+        return "; did you mean " + String.join(" or ", suggestions.stream().limit(3).map(s -> "'" + s + "'").toList())
+                + "?";
+    }
+
     @Override
     public int handleParseException(ParameterException ex, String[] args) {
         CommandLine command = ex.getCommandLine();
         PrintWriter err = command.getErr();
         String name = command.getCommandSpec().qualifiedName();
         String message = ex.getMessage().startsWith("Error: ") ? ex.getMessage().substring(7) : ex.getMessage();
-        err.println("dbtool: error: " + message + " (see '" + name + " --help')");
+        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.isUnknownOption()
+                && !command.getSubcommands().isEmpty() && !unmatched.getUnmatched().isEmpty()) {
+            message = "unknown command '" + unmatched.getUnmatched().get(0) + "'";
+        }
+        err.println("dbtool: error: " + message + didYouMean(ex) + " (see '" + name + " --help')");
         err.flush();
         printJsonFailure(command, ExitCode.USAGE, ex.getMessage());
         return ExitCode.USAGE.code();

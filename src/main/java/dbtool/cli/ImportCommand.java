@@ -48,11 +48,12 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "N", description = "Parallel pg_restore jobs (default: number of cores).")
     Integer jobs;
 
-    @Option(names = "--clean", description = "Replace a non-empty target (needs --yes): restore into a new database"
-            + " beside it, swap names once every row count matches; the old one is kept as <name>_before_<UTC time>.")
+    @Option(names = "--clean", description = "Replace a non-empty target (asks for its name on a terminal, needs --yes"
+            + " elsewhere): restore into a new database beside it, swap names once every row count matches; the old one"
+            + " is kept as <name>_before_<UTC time>.")
     boolean clean;
 
-    @Option(names = "--yes", description = "Confirm --clean.")
+    @Option(names = "--yes", description = "Confirm --clean without being asked to type the database's name.")
     boolean yes;
 
     @Option(names = "--keep-owners", description = "Restore owners and privileges (the source's roles must exist).")
@@ -66,9 +67,6 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (clean && !yes) {
-            throw DbToolException.usage("--clean drops objects in the target database; add --yes to confirm");
-        }
         boolean inBucket = S3Location.isS3(archive);
         if (!inBucket && !Files.isRegularFile(Path.of(archive))) {
             throw DbToolException.usage("archive " + archive + " does not exist or is not a file");
@@ -83,6 +81,12 @@ final class ImportCommand implements Callable<Integer> {
         StoredArchive input = root.stores(config).archive(archive);
         try (ArchiveStore store = input.store()) {
             ConnectionSettings connection = resolveTarget(config, input, decryptor);
+            if (clean) {
+                Confirmation.onTerminal(spec.commandLine().getErr()).require(yes, "--clean replaces database '"
+                        + connection.database() + "' on " + connection.host() + ":" + connection.port()
+                        + " (the old one is kept as " + connection.database() + "_before_<UTC time>)",
+                        connection.database());
+            }
             ImportOptions options = new ImportOptions(input, target.project, connection,
                     Jobs.resolve(jobs), clean, keepOwners, workDir(inBucket), decryptor, globals);
             result = new Importer(PgToolLocator.fromSystemEnvironment(), reporter).importArchive(options);
@@ -110,6 +114,10 @@ final class ImportCommand implements Callable<Integer> {
         if (manifest.project() != null && config.projects().containsKey(manifest.project())) {
             target.project = manifest.project();
             return config.project(manifest.project()).connection();
+        }
+        if (manifest.project() == null) {
+            throw DbToolException.usage("the archive was exported with --url and names no project; name the target"
+                    + " with --project NAME or --url URL");
         }
         throw DbToolException.usage("the archive's project '" + manifest.project() + "' is not in " + config.source()
                 + "; name the target with --project NAME or --url URL");

@@ -75,7 +75,7 @@ final class InspectCommand implements Callable<Integer> {
                                 + (g.grantable() ? " with grant option" : "")).toList())).append('\n');
             }
         }
-        out.append("tables:         ").append(m.tables().size()).append(", ").append(m.totalRows()).append(" rows\n");
+        out.append("tables:         ").append(TableCounts.describe(m)).append(", ").append(m.totalRows()).append(" rows\n");
         int width = m.tables().stream().mapToInt(t -> t.qualifiedName().length()).max().orElse(10);
         for (Manifest.Table t : m.tables()) {
             String rows = t.rows() == null ? "-" : String.valueOf(t.rows());

@@ -21,7 +21,9 @@ final class Interrupts {
             try {
                 Signal.handle(new Signal(name), signal -> {
                     if (INTERRUPTED.compareAndSet(false, true)) {
-                        err.println("dbtool: error: interrupted by SIG" + signal.getName()
+                        // On a terminal the cursor sits after "^C" or a progress bar: the error line gets its own.
+                        err.println((System.console() != null ? System.lineSeparator() : "")
+                                + "dbtool: error: interrupted by SIG" + signal.getName()
                                 + "; cleaning up: temporary files are removed and nothing half-written is left");
                         err.flush();
                         System.exit(128 + signal.getNumber());

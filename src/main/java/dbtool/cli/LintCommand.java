@@ -48,6 +48,7 @@ final class LintCommand implements Callable<Integer> {
             }
         }
         Map<String, Object> json = new LinkedHashMap<>();
+        json.put("ok", findings.isEmpty());
         json.put("clean", findings.isEmpty());
         json.put("findings", findings.stream().map(f -> Map.of("rule", f.rule(), "file", f.file().toString(),
                 "line", f.line(), "message", f.message(), "safe_alternative", f.safeAlternative())).toList());

@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "schedule", sortOptions = false, usageHelpAutoWidth = false,
         description = {"Print a crontab line that runs 'dbtool backup' every night, or add it to your crontab (--install).",
-            "The line names java, dbtool.jar, the config and the log files by absolute path and changes into this",
-            "directory first, so it works in cron's bare environment (no PATH, no HOME, another working directory)."})
+            "The line names java, dbtool.jar, the config and the log files by absolute path and changes into this"
+                + " directory first, so it works in cron's bare environment (no PATH, no HOME, another working directory)."})
 final class ScheduleCommand implements Callable<Integer> {
 
     private static final Pattern AT = Pattern.compile("([01]?\\d|2[0-3]):([0-5]\\d)");
@@ -111,7 +111,8 @@ final class ScheduleCommand implements Callable<Integer> {
      * that cannot start, a crash) lands in the .cron file instead of cron's mail, which is often not set up.
      */
     private String command(Path configFile, Path logFile, Path cronLog) {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java").toAbsolutePath().normalize();
+        Path java = stableJava(Path.of(System.getProperty("java.home"), "bin", "java").toAbsolutePath().normalize(),
+                STABLE_JAVA_LINKS);
         Path cwd = Path.of("").toAbsolutePath();
         List<String> words = new ArrayList<>(List.of(java.toString(), "-Xmx256m", "-jar", jar().toString(), "backup"));
         if (which.all) {
@@ -126,6 +127,33 @@ final class ScheduleCommand implements Callable<Integer> {
         words.addAll(List.of("--config", configFile.toString(), "--log", logFile.toString(), "-q"));
         return "cd " + quote(cwd.toString()) + " && " + String.join(" ", words.stream().map(ScheduleCommand::quote).toList())
                 + " >> " + quote(cronLog.toString()) + " 2>&1";
+    }
+
+    /** Links the OS keeps pointing at the current Java across upgrades (Debian's alternatives, default-java). */
+    static final List<Path> STABLE_JAVA_LINKS = List.of(Path.of("/usr/bin/java"),
+            Path.of("/usr/lib/jvm/default-java/bin/java"), Path.of("/usr/local/bin/java"));
+
+    /**
+     * A versioned JDK path (/usr/lib/jvm/java-17-openjdk-amd64/bin/java) disappears with the next Java upgrade
+     * and the nightly backup with it; a link that resolves to the same java today does not.
+     */
+    static Path stableJava(Path running, List<Path> links) {
+        Path real;
+        try {
+            real = running.toRealPath();
+        } catch (IOException e) {
+            return running;
+        }
+        for (Path link : links) {
+            try {
+                if (Files.isExecutable(link) && link.toRealPath().equals(real)) {
+                    return link;
+                }
+            } catch (IOException e) {
+                // a dangling link is no candidate
+            }
+        }
+        return running;
     }
 
     /** The running dbtool.jar; when running from classes (tests, IDE), the jar Maven builds next to them. */

@@ -101,7 +101,7 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw DbToolException.usage("cannot read config file " + file + ": " + e.getMessage());
         }
-        return parse(file.toString(), root);
+        return parse(file.toString(), file.toAbsolutePath().normalize().getParent(), root);
     }
 
     /**
@@ -120,7 +120,11 @@ public final class ConfigLoader {
         return where + ": " + (nl < 0 ? message : message.substring(0, nl));
     }
 
-    Config parse(String source, JsonNode root) {
+    /**
+     * {@code base} is the config file's directory: relative paths in it (and the defaults) resolve against it,
+     * so a config means the same from cron, from / or from the repository.
+     */
+    Config parse(String source, Path base, JsonNode root) {
         if (root == null || root.isMissingNode() || root.isNull()) {
             return new Config(source, Map.of(), EncryptionSettings.NONE, StorageSettings.DEFAULT);
         }
@@ -131,7 +135,7 @@ public final class ConfigLoader {
         if (!defaults.isMissingNode()) {
             requireObject(source, "defaults", defaults);
             checkProjectKeys(source, "defaults", defaults);
-            defaultEncryption = encryption(source, "defaults.encryption", defaults.path("encryption"));
+            defaultEncryption = encryption(source, base, "defaults.encryption", defaults.path("encryption"));
         }
         Map<String, ProjectConfig> projects = new LinkedHashMap<>();
         JsonNode projectsNode = root.path("projects");
@@ -149,7 +153,7 @@ public final class ConfigLoader {
                 requireObject(source, path, node);
                 checkProjectKeys(source, path, node);
                 JsonNode merged = defaults.isMissingNode() ? node : merge((ObjectNode) defaults.deepCopy(), node);
-                projects.put(entry.getKey(), project(source, path, entry.getKey(), merged));
+                projects.put(entry.getKey(), project(source, base, path, entry.getKey(), merged));
             }
         }
         return new Config(source, projects, defaultEncryption,
@@ -213,7 +217,7 @@ public final class ConfigLoader {
         return base;
     }
 
-    private ProjectConfig project(String source, String path, String name, JsonNode node) {
+    private ProjectConfig project(String source, Path base, String path, String name, JsonNode node) {
         String url = text(source, path + ".url", node.path("url"));
         if (url == null) {
             throw DbToolException.usage(source + ": project '" + name
@@ -225,14 +229,14 @@ public final class ConfigLoader {
         String backupDir = text(source, path + ".backup.dir", backup.path("dir"));
         String metricsFile = text(source, path + ".backup.metrics_file", backup.path("metrics_file"));
         BackupSettings backupSettings = new BackupSettings(
-                (backupDir == null ? "./backups/{project}" : backupDir).replace("{project}", name),
+                resolveLocal(base, (backupDir == null ? "./backups/{project}" : backupDir).replace("{project}", name)),
                 integer(source, path + ".backup.keep_last", backup.path("keep_last")),
                 integer(source, path + ".backup.keep_daily", backup.path("keep_daily")),
                 integer(source, path + ".backup.keep_weekly", backup.path("keep_weekly")),
                 integer(source, path + ".backup.keep_monthly", backup.path("keep_monthly")),
                 bool(source, path + ".backup.verify", backup.path("verify")),
                 text(source, path + ".backup.verify_url", backup.path("verify_url")),
-                metricsFile == null ? null : Path.of(metricsFile.replace("{project}", name)),
+                metricsFile == null ? null : base.resolve(metricsFile.replace("{project}", name)).normalize(),
                 httpUrl(source, path + ".backup.pushgateway", text(source, path + ".backup.pushgateway",
                         backup.path("pushgateway"))));
         JsonNode notify = node.path("notify");
@@ -243,7 +247,7 @@ public final class ConfigLoader {
         JsonNode migrate = node.path("migrate");
         String migrations = text(source, path + ".migrations", node.path("migrations"));
         MigrateSettings migrateSettings = new MigrateSettings(
-                Path.of(migrations == null ? "migrations/" + name : migrations),
+                base.resolve(migrations == null ? "migrations/" + name : migrations).normalize(),
                 duration(source, path + ".migrate.lock_timeout", migrate.path("lock_timeout"), Duration.ofSeconds(2)),
                 duration(source, path + ".migrate.statement_timeout", migrate.path("statement_timeout"),
                         Duration.ofMinutes(10)),
@@ -253,10 +257,15 @@ public final class ConfigLoader {
         return new ProjectConfig(name, url,
                 text(source, path + ".user", node.path("user")),
                 text(source, path + ".password", node.path("password")),
-                output,
+                output == null ? null : resolveLocal(base, output),
                 backupSettings, notifySettings, migrateSettings, drift(source, path + ".drift", node.path("drift")),
-                encryption(source, path + ".encryption", node.path("encryption")),
+                encryption(source, base, path + ".encryption", node.path("encryption")),
                 storage(source, path + ".storage", node.path("storage")));
+    }
+
+    /** A directory relative to the config file's; an s3:// location stays as it is. */
+    private static String resolveLocal(Path base, String location) {
+        return location.startsWith("s3://") ? location : base.resolve(location).normalize().toString();
     }
 
     /** Where buckets are; credentials never come from here, only from the AWS environment. */
@@ -297,7 +306,7 @@ public final class ConfigLoader {
     }
 
     /** Recipients are public keys: checked here, so a typo names the config file before any export starts. */
-    private EncryptionSettings encryption(String source, String path, JsonNode node) {
+    private EncryptionSettings encryption(String source, Path base, String path, JsonNode node) {
         if (node.isMissingNode() || node.isNull()) {
             return EncryptionSettings.NONE;
         }
@@ -327,8 +336,8 @@ public final class ConfigLoader {
                     + "; `dbtool keygen FILE` or `age-keygen` prints a valid one");
         }
         return new EncryptionSettings(recipients,
-                recipientsFile == null || recipientsFile.isBlank() ? null : Path.of(recipientsFile),
-                identityFile == null || identityFile.isBlank() ? null : Path.of(identityFile), source);
+                recipientsFile == null || recipientsFile.isBlank() ? null : base.resolve(recipientsFile).normalize(),
+                identityFile == null || identityFile.isBlank() ? null : base.resolve(identityFile).normalize(), source);
     }
 
     private NotifySettings.Hook hook(String source, String path, JsonNode node) {

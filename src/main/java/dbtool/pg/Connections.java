@@ -45,6 +45,12 @@ public final class Connections {
             return new DbToolException(ExitCode.USAGE, "authentication failed for " + where
                     + "; check the password (config 'password', PGPASSWORD or ~/.pgpass) and pg_hba.conf", e);
         }
+        String first = firstLine(e.getMessage());
+        if (state.startsWith("08") && first.contains("SSL")) {
+            // pgjdbc reports "The server does not support SSL" as a rejected connection (08004): not a password problem.
+            return new DbToolException(ExitCode.USAGE, "SSL failed for " + where + " (" + first + "); match sslmode in"
+                    + " the url (e.g. ?sslmode=disable or prefer) to what the server offers, or enable ssl on the server", e);
+        }
         if (state.equals("08004")) {
             // pgjdbc's "connection rejected": above all "the server requested password-based authentication,
             // but no password was provided". The server answered, so this is a config problem, not reachability.

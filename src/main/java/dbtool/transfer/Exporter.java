@@ -383,7 +383,10 @@ public final class Exporter {
             List<Catalog.Relation> relations, Consumer<PgEvent> events) {
         List<String> args = new ArrayList<>(List.of("--format=directory", "--jobs=" + Math.max(1, options.jobs()),
                 "--compress=" + (options.compression() == Compression.GZIP ? 1 : 0),
-                "--snapshot=" + snapshot, "--file=" + dumpDir, "--verbose"));
+                "--snapshot=" + snapshot, "--file=" + dumpDir, "--verbose",
+                // Table files are packed and deleted while pg_dump runs, so its own final fsync of the directory
+                // would log false "could not open file" errors; dbtool fsyncs the finished archive itself.
+                "--no-sync"));
         for (String schema : options.schemas()) {
             args.add("--schema=" + schema);
         }

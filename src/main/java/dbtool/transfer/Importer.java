@@ -238,9 +238,24 @@ public final class Importer {
         long needed = manifest.files().stream().mapToLong(Manifest.FileEntry::size).sum();
         long free = Files.getFileStore(workDir).getUsableSpace();
         if (free < needed) {
-            throw new DbToolException(ExitCode.RUNTIME, "unpacking needs " + needed / (1 << 20) + " MiB but "
-                    + workDir.getParent() + " has " + free / (1 << 20) + " MiB free; free space or set DBTOOL_WORK_DIR");
+            throw new DbToolException(ExitCode.RUNTIME, "unpacking needs " + readable(needed) + " but "
+                    + workDir.getParent() + " has " + readable(free) + " free; free space or set DBTOOL_WORK_DIR");
         }
+    }
+
+    /** Never "needs 0 MiB but has 0 MiB free": small amounts in the unit that shows them. */
+    static String readable(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " bytes";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double value = bytes / 1024.0;
+        int unit = 0;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 
     private static PgVersion majorOf(String version) {

@@ -51,7 +51,29 @@ class ConfigLoaderTest {
         assertThat(p.connection().port()).isEqualTo(6543);
         assertThat(p.user()).isEqualTo("fallback");
         assertThat(p.password()).isEqualTo("pw-from-env");
-        assertThat(p.output()).isEqualTo("./dumps");
+        assertThat(p.output()).isEqualTo(file.toAbsolutePath().getParent().resolve("dumps").toString());
+    }
+
+    /** From cron, from / or from the repository: the same config means the same directories. */
+    @Test
+    void relativePathsAreRelativeToTheConfigFilesDirectory() throws IOException {
+        Path file = write("""
+                projects:
+                  app:
+                    url: postgresql://localhost/app
+                    output: ../dumps
+                    backup: { dir: "./backups/{project}" }
+                  other:
+                    url: postgresql://localhost/other
+                    migrations: /srv/migrations/other
+                """);
+        Path dir = file.toAbsolutePath().getParent();
+        ConfigLoader.Config config = loader(Map.of()).load(file);
+        assertThat(config.project("app").output()).isEqualTo(dir.getParent().resolve("dumps").toString());
+        assertThat(config.project("app").backup().dir()).isEqualTo(dir.resolve("backups/app"));
+        assertThat(config.project("app").migrate().dir()).as("the default too").isEqualTo(dir.resolve("migrations/app"));
+        assertThat(config.project("other").backup().dir()).isEqualTo(dir.resolve("backups/other"));
+        assertThat(config.project("other").migrate().dir()).isEqualTo(Path.of("/srv/migrations/other"));
     }
 
     @Test

@@ -1,0 +1,24 @@
+package dbtool.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dbtool.archive.Manifest;
+import dbtool.archive.ManifestJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class TableCountsTest {
+
+    /** Export, inspect and import say "tables" for what has rows; the rest is named apart, never added in. */
+    @Test
+    void tablesAreTheOnesWithRowsAndOtherKindsAreListedApart() throws IOException {
+        Manifest manifest = ManifestJson.read(Files.readAllBytes(Path.of("src/test/resources/golden/manifest.json")),
+                "golden");
+        long withRows = manifest.tables().stream().filter(Manifest.Table::validated).count();
+        assertThat(manifest.tableCount()).isEqualTo(withRows).isLessThan(manifest.tables().size());
+        assertThat(TableCounts.describe(manifest)).isEqualTo(withRows + " table" + (withRows == 1 ? "" : "s")
+                + " (+ 1 materialized view, 1 partitioned table)");
+    }
+}
