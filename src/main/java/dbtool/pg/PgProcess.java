@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.commons.exec.CommandLine;
@@ -74,9 +75,18 @@ public final class PgProcess {
 
         /** The first error line, else the last line printed, without the tool's "pg_dump: error: " prefix. */
         public String firstError() {
-            String line = !errors.isEmpty() ? errors.get(0)
-                    : lastLines.isEmpty() ? "no output" : lastLines.get(lastLines.size() - 1);
-            return line.strip().replaceFirst("^pg_(?:dump|restore): (?:error|fatal): ", "");
+            // Parallel workers share one stderr: a line can start as an error and continue with another worker's
+            // "pg_restore: finished item ..." line. Report the first error that is whole.
+            String line = errors.stream().filter(e -> !GARBLED.matcher(strip(e)).find()).findFirst()
+                    .orElse(!errors.isEmpty() ? errors.get(0)
+                            : lastLines.isEmpty() ? "no output" : lastLines.get(lastLines.size() - 1));
+            return strip(line);
+        }
+
+        private static final Pattern GARBLED = Pattern.compile("^pg_(?:dump|restore|dumpall): ");
+
+        private static String strip(String line) {
+            return line.strip().replaceFirst("^pg_(?:dump|restore|dumpall): (?:error|fatal): ", "");
         }
 
         /** A failure of this run as an exception type: {@link PgToolFailure.DiskFull} or {@link PgToolFailure}. */
