@@ -50,10 +50,10 @@ class LiveMigrationIT {
         createDatabase("livemig");
         db.execute(Files.readString(Path.of("scripts/examples/catlovers.sql")));
 
-        Result r = migrateWhileWriting(Duration.ofSeconds(2));
+        // Writers give up on any lock they wait for longer than 5 s: a failed writer is a writer that waited too long.
+        Result r = migrateWhileWriting(Duration.ofSeconds(2), Duration.ofSeconds(5));
 
         assertThat(r.failures()).as("failed writer transactions: %s", r.firstFailure()).isEmpty();
-        assertThat(r.slowest()).as("slowest writer transaction").isLessThan(Duration.ofSeconds(5));
         assertThat(r.duringMigrate()).as("writes committed while migrate ran").isPositive();
         assertCatsMirrorCatLovers();
     }
@@ -71,14 +71,15 @@ class LiveMigrationIT {
                         + " FROM generate_series(1, 1000000) AS g",
                 "VACUUM ANALYZE cat_lovers");
 
-        Result r = migrateWhileWriting(Duration.ofMillis(500));
+        // Writers give up on any lock they wait for longer than 1 s (lock_timeout), so "no writer failed" proves no
+        // writer waited on the backfill for more than a second; wall time on a starved 2-core machine is not that.
+        Result r = migrateWhileWriting(Duration.ofMillis(500), Duration.ofSeconds(1));
 
         System.out.printf("LiveMigrationIT: 1,000,000 cat lovers migrated in %s while %d writer transactions"
                         + " committed; slowest writer transaction %s; %s%n", Durations.format(r.migrateTook()),
                 r.duringMigrate(), Durations.format(r.slowest()),
                 reporter.infos.stream().filter(s -> s.startsWith("applied V4")).findFirst().orElse(""));
         assertThat(r.failures()).as("failed writer transactions: %s", r.firstFailure()).isEmpty();
-        assertThat(r.slowest()).as("slowest writer transaction").isLessThan(Duration.ofSeconds(1));
         assertThat(r.duringMigrate()).as("writes committed while migrate ran").isPositive();
         // 900,000 cats less those the trigger mirrored first because a writer recoloured them before their batch.
         assertThat(reporter.progressSteps.get()).as("rows the batches reported").isBetween(800_000L, 900_000L);
@@ -101,13 +102,13 @@ class LiveMigrationIT {
      * Starts the two writers, waits until both have committed, migrates the expand steps (V2-V4), lets both commit
      * again afterwards (so the trigger is exercised after the copy as well), then stops them.
      */
-    private Result migrateWhileWriting(Duration lockTimeout) throws Exception {
+    private Result migrateWhileWriting(Duration lockTimeout, Duration writerLockWait) throws Exception {
         long members = db.queryLong("SELECT max(id) FROM cat_lovers");
         MigrateSettings settings = new MigrateSettings(CAT_LOVERS, lockTimeout, Duration.ofMinutes(10), 10,
                 Duration.ofDays(7));
         ConnectionSettings target = ConnectionSettings.parse(db.url())
                 .withCredentials(server.superuser(), server.superuserPassword());
-        List<Writer> writers = List.of(new Writer(members), new Writer(members));
+        List<Writer> writers = List.of(new Writer(members, writerLockWait), new Writer(members, writerLockWait));
         List<Thread> threads = new ArrayList<>();
         for (Writer w : writers) {
             Thread t = new Thread(w, "old-app-writer");
@@ -164,10 +165,12 @@ class LiveMigrationIT {
         final AtomicLong slowestNanos = new AtomicLong();
         final List<String> failures = Collections.synchronizedList(new ArrayList<>());
         private final long members;
+        private final Duration lockWait;
         private volatile CountDownLatch committed = new CountDownLatch(3);
 
-        Writer(long members) {
+        Writer(long members, Duration lockWait) {
             this.members = members;
+            this.lockWait = lockWait;
         }
 
         void awaitCommits() throws InterruptedException {
@@ -187,6 +190,9 @@ class LiveMigrationIT {
                             + " cat_color) VALUES (?, ?, ?, ?)");
                     PreparedStatement recolour = c.prepareStatement(
                             "UPDATE cat_lovers SET cat_color = ? WHERE id = ? AND cat_name IS NOT NULL")) {
+                try (var st = c.createStatement()) {
+                    st.execute("SET lock_timeout = '" + lockWait.toMillis() + "ms'");
+                }
                 c.setAutoCommit(false);
                 while (running.get()) {
                     long start = System.nanoTime();
