@@ -112,8 +112,8 @@ final class CopyCommand implements Callable<Integer> {
     }
 
     /** The dump goes where import unpacks when it has no archive's directory to use: DBTOOL_WORK_DIR, else the temp dir. */
-    private static Path workDir() {
-        String env = System.getenv("DBTOOL_WORK_DIR");
+    private Path workDir() {
+        String env = root.environment.apply("DBTOOL_WORK_DIR");
         if (env != null && !env.isBlank()) {
             return Path.of(env);
         }
