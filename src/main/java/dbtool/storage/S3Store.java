@@ -25,6 +25,7 @@ import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.async.BlockingOutputStreamAsyncRequestBody;
+import software.amazon.awssdk.core.async.BufferedSplittableAsyncRequestBody;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
@@ -236,7 +237,9 @@ public final class S3Store implements ArchiveStore {
         // Unknown length: the multipart client cuts parts as the bytes come. A busy machine may take a while to start.
         BlockingOutputStreamAsyncRequestBody body = BlockingOutputStreamAsyncRequestBody.builder()
                 .contentLength(null).subscribeTimeout(java.time.Duration.ofMinutes(2)).build();
-        CompletableFuture<?> done = uploads().putObject(b -> b.bucket(where.bucket()).key(key), body);
+        // Buffered per part (8 MiB each, a few in flight): a part whose connection breaks is sent again from memory.
+        CompletableFuture<?> done = uploads().putObject(b -> b.bucket(where.bucket()).key(key),
+                BufferedSplittableAsyncRequestBody.create(body));
         CancellableOutputStream stream;
         try {
             stream = body.outputStream();
@@ -705,8 +708,10 @@ public final class S3Store implements ArchiveStore {
                     + " AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with an instance or container role");
         }
         if (e instanceof SdkException) {
-            return new DbToolException(ExitCode.RUNTIME, "cannot " + what + ": " + endpoint + " did not answer after "
-                    + ATTEMPTS + " attempts (" + firstLine(e.getMessage()) + "); check the network and storage.endpoint", e);
+            // The SDK's own attempt count is in its message; a part upload has its own retries.
+            return new DbToolException(ExitCode.RUNTIME, "cannot " + what + ": the connection to " + endpoint
+                    + " kept failing, retried with backoff (" + firstLine(e.getMessage())
+                    + "); check the network and storage.endpoint, then run the command again", e);
         }
         if (e instanceof RuntimeException r) {
             return r;
