@@ -4,7 +4,8 @@ import dbtool.DbToolException;
 import dbtool.ExitCode;
 import dbtool.archive.ArchiveName;
 import dbtool.archive.Compression;
-import dbtool.backup.ProjectLock;
+import dbtool.backup.BackupDirectory;
+import dbtool.backup.RunLock;
 import dbtool.config.ConfigLoader;
 import dbtool.config.ConnectionSettings;
 import dbtool.config.ProjectConfig;
@@ -16,6 +17,9 @@ import dbtool.migrate.MigrateReport;
 import dbtool.migrate.Migrator;
 import dbtool.migrate.PendingMigration;
 import dbtool.pg.PgToolLocator;
+import dbtool.storage.ArchiveStore;
+import dbtool.storage.S3Location;
+import dbtool.storage.Stores;
 import dbtool.transfer.ExportOptions;
 import dbtool.transfer.Exporter;
 import java.nio.file.Path;
@@ -71,14 +75,17 @@ final class MigrateCommand implements Callable<Integer> {
         ProjectConfig projectConfig = config.project(project);
         ConnectionSettings connection = projectConfig.connection();
         CliReporter reporter = root.reporter(spec);
-        Path backupDir = projectConfig.backup().dir();
-        // backup.dir must be local here (dir() says so otherwise): the snapshot is taken under the OS file lock.
+        // The snapshot goes where the project's backups go (a directory or a bucket), under the same lock.
+        Stores stores = root.stores(config).with(projectConfig.storage());
+        String location = projectConfig.backup().location();
+        BackupDirectory backups = new BackupDirectory(stores.directory(S3Location.isS3(location) ? location
+                : Path.of(location).toAbsolutePath().normalize().toString()), project);
         Migrator migrator = new Migrator(reporter, () -> {
-            try (var export = new Exporter(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version())
-                    .export(new ExportOptions(project, connection, backupDir.toString(),
+            try (var export = new Exporter(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), stores)
+                    .export(new ExportOptions(project, connection, backups.location(),
                             Runtime.getRuntime().availableProcessors(), Compression.GZIP, List.of(), List.of(),
                             projectConfig.encryption().encryption(), false, false, ArchiveName.Kind.SNAPSHOT))) {
-                return Path.of(export.archive().location());
+                return export.archive().location();
             }
         });
         MigrateOptions options = new MigrateOptions(connection, dir != null ? dir : projectConfig.migrate().dir(),
@@ -88,7 +95,9 @@ final class MigrateCommand implements Callable<Integer> {
         }
         // The safety snapshot's work files sit in the backup dir, where a backup or prune of this project running
         // meanwhile would delete them as leftovers of an interrupted run; the project lock keeps those out.
-        try (ProjectLock lock = lock(backupDir)) {
+        try (ArchiveStore store = backups.store(); RunLock lock = lock(backups, config)) {
+            lock.takenOverFrom().ifPresent(stale -> reporter.warn("took over the lock of a run of " + project
+                    + " that died (" + stale.describe() + ")"));
             MigrateReport report = migrator.migrate(options);
             root.print(spec, json(report), text(report));
             return ExitCode.OK.code();
@@ -116,9 +125,10 @@ final class MigrateCommand implements Callable<Integer> {
         }
     }
 
-    private ProjectLock lock(Path backupDir) {
+    private RunLock lock(BackupDirectory backups, ConfigLoader.Config config) {
         try {
-            return ProjectLock.acquire(backupDir, project);
+            backups.create(config.source());
+            return RunLock.acquire(backups.store(), project);
         } catch (DbToolException e) {
             if (e.exitCode() != ExitCode.LOCKED) {
                 throw e;
@@ -131,7 +141,7 @@ final class MigrateCommand implements Callable<Integer> {
     private static Map<String, Object> json(MigrateReport report) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("dry_run", report.dryRun());
-        json.put("snapshot", report.snapshot() == null ? null : report.snapshot().toString());
+        json.put("snapshot", report.snapshot());
         json.put("applied", report.applied());
         json.put("would_apply", report.dryRun() ? report.plan().toApply().stream().map(PendingMigration::script).toList()
                 : List.of());

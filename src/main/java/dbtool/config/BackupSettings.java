@@ -27,11 +27,11 @@ public record BackupSettings(
         return location.startsWith("s3://");
     }
 
-    /** The local backup directory (migrate, metrics, report); a usage error when backup.dir is a bucket. */
+    /** The local backup directory (metrics, report); a usage error when backup.dir is a bucket. */
     public Path dir() {
         if (inBucket()) {
-            throw DbToolException.usage("backup.dir is " + location + ", a bucket; migrate (its safety snapshot and"
-                    + " lock), backup metrics and backups report need a local backup.dir");
+            throw DbToolException.usage("backup.dir is " + location + ", a bucket; backup metrics and backups"
+                    + " report need a local backup.dir");
         }
         return Path.of(location);
     }

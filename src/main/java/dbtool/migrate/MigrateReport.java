@@ -1,6 +1,5 @@
 package dbtool.migrate;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -8,9 +7,9 @@ import java.util.List;
  *
  * @param plan what was decided before the run (for --dry-run, the whole answer)
  * @param applied what this run applied, in order; empty for --dry-run
- * @param snapshot the safety snapshot archive, or null when none was taken (dry run, --no-snapshot, nothing to do)
+ * @param snapshot the safety snapshot archive (a path or an s3:// URL), or null when none was taken (dry run, --no-snapshot, nothing to do)
  */
-public record MigrateReport(MigrationPlan plan, List<AppliedMigration> applied, Path snapshot, boolean dryRun) {
+public record MigrateReport(MigrationPlan plan, List<AppliedMigration> applied, String snapshot, boolean dryRun) {
 
     public MigrateReport {
         applied = List.copyOf(applied);

@@ -73,7 +73,7 @@ public final class Migrator {
         if (options.dryRun() || plan.toApply().isEmpty()) {
             return new MigrateReport(plan, List.of(), null, options.dryRun());
         }
-        Path archive = takeSnapshot(options, plan);
+        String archive = takeSnapshot(options, plan);
         List<AppliedMigration> applied;
         try {
             applied = apply(options, plan);
@@ -106,14 +106,14 @@ public final class Migrator {
         return applied;
     }
 
-    private Path takeSnapshot(MigrateOptions options, MigrationPlan plan) {
+    private String takeSnapshot(MigrateOptions options, MigrationPlan plan) {
         if (!options.snapshot()) {
             reporter.warn("--no-snapshot: NO safety snapshot of " + options.target() + " before applying "
                     + plan.toApply().size() + " migration(s); if one goes wrong there is no dbtool archive to go back to");
             return null;
         }
         reporter.info("taking a safety snapshot of " + options.target() + " before " + plan.toApply().get(0).script());
-        Path archive = snapshot.take();
+        String archive = snapshot.take();
         reporter.info("safety snapshot: " + archive);
         return archive;
     }

@@ -8,16 +8,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dbtool.backup.ProjectLock;
 import dbtool.testing.CliRun;
 import dbtool.testing.PgServers;
+import dbtool.testing.S3Server;
 import dbtool.testing.TestDatabase;
 import dbtool.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** dbtool migrate as a user runs it: config, project lock, exit codes and the --json document. */
 class MigrateCommandIT {
@@ -78,6 +83,43 @@ class MigrateCommandIT {
         try (ProjectLock again = ProjectLock.acquire(backups, "p")) {
             assertThat(again.takenOverFrom()).isEmpty();
         }
+    }
+
+    /**
+     * backup.dir in a bucket: the safety snapshot goes into the bucket, under the project's lock object there, so a
+     * backup of the project on another host (which takes that lock) cannot run meanwhile.
+     */
+    @Test
+    void withABucketBackupDirTheSnapshotGoesIntoTheBucketUnderItsLockObject() throws IOException {
+        S3Server s3 = S3Server.shared();
+        String bucket = s3.createBucket("migrate");
+        Files.writeString(migrations.resolve("V2__add_note.sql"), "ALTER TABLE cat_lovers ADD COLUMN note text;\n");
+        Files.writeString(cfg, "defaults:\n" + s3.storageYaml()
+                + Files.readString(cfg).replace("dir: " + backups, "dir: s3://" + bucket + "/nightly/{project}"));
+        String future = Instant.now().plus(Duration.ofHours(1)).toString();
+        s3.client().putObject(b -> b.bucket(bucket).key("nightly/p/p.lock"), RequestBody.fromString(
+                "pid=4242\nhost=db-busy\nstarted=" + Instant.now() + "\nexpires=" + future + "\ntoken=abc\n"));
+
+        CliRun locked = CliRun.withEnvironment(s3.environment(), "--config", cfg.toString(), "migrate", "--project", "p");
+        assertThat(locked.exitCode()).as(locked.toString()).isEqualTo(5);
+        assertThat(locked.errLines()).last().asString().contains("not migrating project 'p'", "nothing was changed");
+        assertThat(noteColumns()).isZero();
+
+        s3.client().deleteObject(b -> b.bucket(bucket).key("nightly/p/p.lock"));
+        CliRun migrate = CliRun.withEnvironment(s3.environment(), "--config", cfg.toString(), "migrate", "--project", "p");
+        assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
+        assertThat(noteColumns()).isEqualTo(1);
+        List<String> keys = s3.objects(bucket, "nightly/p/").stream().map(S3Object::key).toList();
+        assertThat(keys).as("snapshot and sidecar in the bucket, the lock released")
+                .anyMatch(k -> k.endsWith(".snapshot.tar.gz"))
+                .anyMatch(k -> k.endsWith(".snapshot.tar.gz.sha256"))
+                .noneMatch(k -> k.endsWith(".lock"));
+        assertThat(migrate.out()).contains("safety snapshot: s3://" + bucket + "/nightly/p/");
+        assertThat(backups).doesNotExist();
+
+        CliRun list = CliRun.withEnvironment(s3.environment(), "--config", cfg.toString(), "backups", "list",
+                "--project", "p");
+        assertThat(list.out()).as(list.toString()).containsPattern("snapshot\\.tar\\.gz.*migration safety snapshot");
     }
 
     /** The snapshot is not a backup: keep_last 1 keeps it, and backups list says what it is. */
