@@ -4,7 +4,10 @@ import dbtool.DbToolException;
 import dbtool.ExitCode;
 import dbtool.archive.ArchiveName;
 import dbtool.storage.ArchiveStore;
+import dbtool.config.ProjectConfig;
 import dbtool.storage.LocalStore;
+import dbtool.storage.S3Location;
+import dbtool.storage.Stores;
 import dbtool.storage.StoredObject;
 import dbtool.transfer.WorkFiles;
 
@@ -77,6 +80,18 @@ public final class BackupDirectory {
     /** A local backup directory. */
     public BackupDirectory(Path dir, String project) {
         this(new LocalStore(dir), project);
+    }
+
+    /**
+     * A project's {@code backup.dir}, opened: a local directory or a bucket prefix (with the project's storage
+     * settings). Everything that reads or writes backups (backup, list, prune, drift, metrics, report) opens them here,
+     * so local disk and buckets share one code path. The caller closes {@link #store()}.
+     */
+    public static BackupDirectory open(Stores stores, ProjectConfig project) {
+        String location = project.backup().location();
+        ArchiveStore store = stores.with(project.storage()).directory(S3Location.isS3(location) ? location
+                : Path.of(location).toAbsolutePath().normalize().toString());
+        return new BackupDirectory(store, project.name());
     }
 
     /** A local directory or a bucket prefix; the caller closes the store. */

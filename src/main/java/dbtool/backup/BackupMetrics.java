@@ -18,7 +18,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import dbtool.storage.ArchiveStore;
+import dbtool.storage.Stores;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -59,25 +62,31 @@ public final class BackupMetrics {
     private static final Pattern SAMPLE = Pattern.compile("([a-z_]+)\\{project=\"([^\"]*)\"} (\\S+)");
 
     private final Reporter reporter;
+    private final Stores stores;
 
-    public BackupMetrics(Reporter reporter) {
+    /** @param stores opens the project's backup.dir (a directory or a bucket) to count its archives */
+    public BackupMetrics(Reporter reporter, Stores stores) {
         this.reporter = reporter;
+        this.stores = stores;
     }
 
-    /** Writes the metrics file and pushes, as configured; returns the warnings (also reported). */
+    /**
+     * Writes the metrics file and pushes, as configured; returns the warnings (also reported). When the backup dir
+     * cannot be read (a bucket with wrong credentials: the very failure to alert on), the run's own metrics (exit code,
+     * run time, duration, drift) are still published and the others keep their last values.
+     */
     public List<String> publish(ProjectConfig project, BackupRun.Outcome outcome, Instant now) {
         BackupSettings settings = project.backup();
         if (settings.metricsFile() == null && settings.pushgateway() == null) {
             return List.of();
         }
         List<String> failures = new ArrayList<>();
-        Map<Metric, Double> values;
+        Map<Metric, Double> values = runValues(outcome, now);
         try {
-            values = values(project, outcome, now);
+            values.putAll(backupValues(project, outcome, now));
         } catch (DbToolException e) {
-            failures.add("metrics not written: " + e.getMessage());
-            failures.forEach(f -> reporter.warn(f + " (the backup's own result is unaffected)"));
-            return failures;
+            failures.add("metrics of " + project.name() + "'s archives not updated (" + e.getMessage()
+                    + "); exit code and run time are");
         }
         if (settings.metricsFile() != null) {
             try {
@@ -93,36 +102,43 @@ public final class BackupMetrics {
         return failures;
     }
 
-    /** This project's values, from the outcome, its archives and its history. */
-    static Map<Metric, Double> values(ProjectConfig project, BackupRun.Outcome outcome, Instant now) {
-        BackupDirectory backups = new BackupDirectory(project.backup().dir().toAbsolutePath().normalize(),
-                project.name());
-        List<BackupFile> archives = backups.archives();
-        List<RunHistory.Entry> history = RunHistory.of(backups).entries();
-        Instant lastSuccess = null;
-        for (RunHistory.Entry e : history) {
-            if (e.wroteArchive() && (lastSuccess == null || e.finished().isAfter(lastSuccess))) {
-                lastSuccess = e.finished();
-            }
-        }
+    /** What the run itself knows, whatever state the backup dir is in. */
+    static Map<Metric, Double> runValues(BackupRun.Outcome outcome, Instant now) {
+        Map<Metric, Double> values = new EnumMap<>(Metric.class);
         if (outcome.ok()) {
-            lastSuccess = now;
+            values.put(Metric.LAST_SUCCESS, (double) now.getEpochSecond());
         }
-        if (!archives.isEmpty() && (lastSuccess == null || archives.get(0).createdAt().isAfter(lastSuccess))) {
-            lastSuccess = archives.get(0).createdAt();
-        }
-        long rows = archives.isEmpty() ? 0 : RunHistory.tablesOf(archives.get(0), history)
-                .map(t -> t.values().stream().mapToLong(Long::longValue).sum()).orElse(0L);
-        Map<Metric, Double> values = new LinkedHashMap<>();
-        values.put(Metric.LAST_SUCCESS, lastSuccess == null ? 0.0 : lastSuccess.getEpochSecond());
         values.put(Metric.LAST_RUN, (double) now.getEpochSecond());
         values.put(Metric.LAST_EXIT_CODE, (double) outcome.exitCode().code());
         values.put(Metric.DURATION, outcome.millis() / 1000.0);
-        values.put(Metric.SIZE, archives.isEmpty() ? 0.0 : archives.get(0).sizeBytes());
-        values.put(Metric.ROWS, (double) rows);
-        values.put(Metric.ARCHIVES, (double) archives.size());
         values.put(Metric.DRIFT_TABLES, (double) outcome.drift().size());
         return values;
+    }
+
+    /** What only the project's archives and history tell, read through its store (local or bucket alike). */
+    private Map<Metric, Double> backupValues(ProjectConfig project, BackupRun.Outcome outcome, Instant now) {
+        BackupDirectory backups = BackupDirectory.open(stores, project);
+        try (ArchiveStore store = backups.store()) {
+            List<BackupFile> archives = backups.archives();
+            List<RunHistory.Entry> history = RunHistory.of(backups).entries();
+            Instant lastSuccess = outcome.ok() ? now : null;
+            for (RunHistory.Entry e : history) {
+                if (e.wroteArchive() && (lastSuccess == null || e.finished().isAfter(lastSuccess))) {
+                    lastSuccess = e.finished();
+                }
+            }
+            if (!archives.isEmpty() && (lastSuccess == null || archives.get(0).createdAt().isAfter(lastSuccess))) {
+                lastSuccess = archives.get(0).createdAt();
+            }
+            long rows = archives.isEmpty() ? 0 : RunHistory.tablesOf(backups, archives.get(0), history)
+                    .map(t -> t.values().stream().mapToLong(Long::longValue).sum()).orElse(0L);
+            Map<Metric, Double> values = new EnumMap<>(Metric.class);
+            values.put(Metric.LAST_SUCCESS, lastSuccess == null ? 0.0 : lastSuccess.getEpochSecond());
+            values.put(Metric.SIZE, archives.isEmpty() ? 0.0 : archives.get(0).sizeBytes());
+            values.put(Metric.ROWS, (double) rows);
+            values.put(Metric.ARCHIVES, (double) archives.size());
+            return values;
+        }
     }
 
     /**
@@ -190,7 +206,8 @@ public final class BackupMetrics {
 
     /**
      * PUT replaces the group {@code job="dbtool", project="<name>"} as a whole, so a metric that is gone from a run
-     * does not linger in the Pushgateway.
+     * does not linger in the Pushgateway; with only the run's own values (the backup dir was unreadable) POST replaces
+     * just those and the others keep their last values, as in the metrics file.
      */
     private static java.util.Optional<String> push(URI base, String project, Map<Metric, Double> values) {
         Map<String, Map<String, String>> samples = new LinkedHashMap<>();
@@ -202,7 +219,8 @@ public final class BackupMetrics {
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             HttpRequest request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(10))
                     .header("Content-Type", "text/plain; version=0.0.4")
-                    .PUT(HttpRequest.BodyPublishers.ofString(render(samples), StandardCharsets.UTF_8)).build();
+                    .method(values.size() == Metric.values().length ? "PUT" : "POST",
+                            HttpRequest.BodyPublishers.ofString(render(samples), StandardCharsets.UTF_8)).build();
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {
                 return java.util.Optional.of(what + " answered HTTP " + response.statusCode() + ": "

@@ -18,7 +18,6 @@ import dbtool.pg.PgToolFailure;
 import dbtool.pg.PgToolLocator;
 import dbtool.storage.ArchiveStore;
 import dbtool.storage.LocalStore;
-import dbtool.storage.S3Location;
 import dbtool.storage.Stores;
 import dbtool.transfer.ExportOptions;
 import dbtool.transfer.ExportResult;
@@ -98,10 +97,7 @@ public final class BackupRun {
 
     /** The project's backup location, opened: a local directory or a bucket prefix. The caller closes its store. */
     public BackupDirectory open(ProjectConfig project) {
-        String location = project.backup().location();
-        ArchiveStore store = stores.with(project.storage()).directory(S3Location.isS3(location) ? location
-                : Path.of(location).toAbsolutePath().normalize().toString());
-        return new BackupDirectory(store, project.name());
+        return BackupDirectory.open(stores, project);
     }
 
     /**
@@ -173,7 +169,7 @@ public final class BackupRun {
                 progress.verified, progress.removed, progress.kept, progress.cleaned, progress.droppedDatabases,
                 notifyFailures,
                 (System.nanoTime() - started) / 1_000_000, progress.drift, failure);
-        List<String> metricsFailures = new BackupMetrics(reporter).publish(project, outcome, Instant.now());
+        List<String> metricsFailures = new BackupMetrics(reporter, stores).publish(project, outcome, Instant.now());
         if (metricsFailures.isEmpty()) {
             return outcome;
         }
@@ -315,7 +311,7 @@ public final class BackupRun {
         List<String> unreadable = new ArrayList<>();
         // Newest first: the ones after this run's archive are older (a future-stamped file is not "previous").
         for (BackupFile previous : archives.subList(Math.min(self + 1, archives.size()), archives.size())) {
-            var before = RunHistory.tablesOf(previous, history);
+            var before = RunHistory.tablesOf(backups, previous, history);
             if (before.isEmpty()) {
                 unreadable.add(previous.fileName());
                 continue;

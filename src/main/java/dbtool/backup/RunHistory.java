@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dbtool.DbToolException;
 import dbtool.archive.ArchiveReader;
+import dbtool.crypto.Decryptor;
 import dbtool.storage.ArchiveStore;
+import dbtool.storage.StoredArchive;
 import dbtool.archive.Manifest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -178,23 +180,23 @@ public final class RunHistory {
 
     /**
      * Rows per table of an archive: from its history entry, else from its manifest (archives written before the
-     * history existed, migrate's safety snapshots); empty when neither can be read.
+     * history existed, migrate's safety snapshots), read through the store like any archive (on S3 a GET of the
+     * archive's first entry only); empty when neither can be read (an encrypted archive without its entry).
      *
+     * @param archive one of {@code backups}' archives
      * @param entries this history's entries, read once by the caller
      */
-    public static Optional<Map<String, Long>> tablesOf(BackupFile archive, List<Entry> entries) {
+    public static Optional<Map<String, Long>> tablesOf(BackupDirectory backups, BackupFile archive,
+            List<Entry> entries) {
         for (int i = entries.size() - 1; i >= 0; i--) {
             Entry e = entries.get(i);
             if (archive.fileName().equals(e.archive()) && e.wroteArchive() && !e.tables().isEmpty()) {
                 return Optional.of(e.tables());
             }
         }
-        // Only a local archive's manifest is read here: one in a bucket is known from its history entry.
-        if (archive.path().startsWith("s3://") || !Files.isRegularFile(Path.of(archive.path()))) {
-            return Optional.empty();
-        }
         try {
-            return Optional.of(rowsByTable(ArchiveReader.readManifest(Path.of(archive.path()))));
+            return Optional.of(rowsByTable(ArchiveReader.readManifest(
+                    new StoredArchive(backups.store(), archive.fileName()), Decryptor.NONE)));
         } catch (DbToolException e) {
             return Optional.empty();
         }

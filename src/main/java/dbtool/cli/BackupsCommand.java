@@ -102,7 +102,7 @@ final class BackupsCommand implements Runnable {
                 List<Map<String, Object>> json) {
             List<BackupFile> archives = dir.archives();
             List<RunHistory.Entry> history = RunHistory.of(dir).entries();
-            List<Long> rows = archives.stream().map(f -> RunHistory.tablesOf(f, history)
+            List<Long> rows = archives.stream().map(f -> RunHistory.tablesOf(dir, f, history)
                     .map(t -> t.values().stream().mapToLong(Long::longValue).sum()).orElse(null)).toList();
             lines.add(p.name() + " (" + dir.location() + "): " + archives.size() + " archive(s)");
             for (int i = 0; i < archives.size(); i++) {
@@ -263,7 +263,7 @@ final class BackupsCommand implements Runnable {
             if (days < 1) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--days must be 1 or more, got " + days);
             }
-            HealthReport report = new HealthCollector(Instant.now(), days).collect(projects(root.config(), project));
+            HealthReport report = new HealthCollector(Instant.now(), days, root.stores(root.config())).collect(projects(root.config(), project));
             if (html != null) {
                 writeAtomically(html, HtmlReport.render(report));
             }

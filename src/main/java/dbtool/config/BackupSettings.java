@@ -27,11 +27,13 @@ public record BackupSettings(
         return location.startsWith("s3://");
     }
 
-    /** The local backup directory (metrics, report); a usage error when backup.dir is a bucket. */
+    /**
+     * The backup directory on local disk, for doctor's disk checks; everything that reads or writes backups opens
+     * backup.dir through {@code BackupDirectory.open}, directory or bucket alike. A usage error for a bucket.
+     */
     public Path dir() {
         if (inBucket()) {
-            throw DbToolException.usage("backup.dir is " + location + ", a bucket; backup metrics and backups"
-                    + " report need a local backup.dir");
+            throw DbToolException.usage("backup.dir is " + location + ", a bucket, not a local directory");
         }
         return Path.of(location);
     }

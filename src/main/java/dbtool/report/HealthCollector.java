@@ -7,7 +7,8 @@ import dbtool.backup.BackupRun;
 import dbtool.backup.RunHistory;
 import dbtool.backup.TableDrift;
 import dbtool.config.ProjectConfig;
-import java.nio.file.Path;
+import dbtool.storage.ArchiveStore;
+import dbtool.storage.Stores;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,10 +31,13 @@ public final class HealthCollector {
 
     private final Instant now;
     private final int days;
+    private final Stores stores;
 
-    public HealthCollector(Instant now, int days) {
+    /** @param stores opens each project's backup.dir, a local directory or a bucket */
+    public HealthCollector(Instant now, int days, Stores stores) {
         this.now = now;
         this.days = days;
+        this.stores = stores;
     }
 
     public HealthReport collect(List<ProjectConfig> projects) {
@@ -41,8 +45,13 @@ public final class HealthCollector {
     }
 
     HealthReport.Project project(ProjectConfig config) {
-        Path dir = config.backup().dir().toAbsolutePath().normalize();
-        BackupDirectory backups = new BackupDirectory(dir, config.name());
+        BackupDirectory backups = BackupDirectory.open(stores, config);
+        try (ArchiveStore store = backups.store()) {
+            return project(config, backups);
+        }
+    }
+
+    private HealthReport.Project project(ProjectConfig config, BackupDirectory backups) {
         List<BackupFile> archives = backups.archives();
         List<RunHistory.Entry> history = RunHistory.of(backups).entries();
         Instant from = now.minus(Duration.ofDays(days));
@@ -53,7 +62,7 @@ public final class HealthCollector {
             if (f.createdAt().isBefore(from)) {
                 continue;
             }
-            Optional<Map<String, Long>> rows = RunHistory.tablesOf(f, history);
+            Optional<Map<String, Long>> rows = RunHistory.tablesOf(backups, f, history);
             rows.ifPresent(r -> tables.put(f, r));
             List<TableDrift> drift = RunHistory.driftOf(f, history);
             points.add(new HealthReport.Point(f.createdAt().toString(), status(f, drift), f.fileName(), f.sizeBytes(),
@@ -68,7 +77,7 @@ public final class HealthCollector {
         }
         points.sort(Comparator.comparing(HealthReport.Point::instant));
 
-        return new HealthReport.Project(config.name(), dir.toString(), archives.size(),
+        return new HealthReport.Project(config.name(), backups.location(), archives.size(),
                 archives.isEmpty() ? null : archives.get(0).fileName(),
                 archives.isEmpty() ? null : archives.get(0).createdAt().toString(),
                 points, driftedTables(points, tables), retention(config, backups, archives),

@@ -71,8 +71,9 @@ class BackupHealthTest {
         assertThat(entries.get(1).wroteArchive()).isFalse();
         assertThat(RunHistory.driftOf(archive("20250103T000000Z"), entries)).hasSize(1);
         assertThat(RunHistory.driftOf(archive("20250101T000000Z"), entries)).isEmpty();
-        assertThat(RunHistory.tablesOf(archive("20250101T000000Z"), entries)).contains(Map.of("public.t", 1L));
-        assertThat(RunHistory.tablesOf(archive("20250109T000000Z"), entries)).as("no entry, no file").isEmpty();
+        BackupDirectory backups = new BackupDirectory(dir, "shop");
+        assertThat(RunHistory.tablesOf(backups, archive("20250101T000000Z"), entries)).contains(Map.of("public.t", 1L));
+        assertThat(RunHistory.tablesOf(backups, archive("20250109T000000Z"), entries)).as("no entry, no file").isEmpty();
         assertThat(Files.getPosixFilePermissions(history.file())).hasSize(2);
     }
 
