@@ -85,8 +85,8 @@ public final class BackupMetrics {
         try {
             values.putAll(backupValues(project, outcome, now));
         } catch (DbToolException e) {
-            failures.add("metrics of " + project.name() + "'s archives not updated (" + e.getMessage()
-                    + "); exit code and run time are");
+            failures.add("only the run's own metrics of " + project.name() + " were updated (exit code, times, drift),"
+                    + " not those of its archives: " + e.getMessage());
         }
         if (settings.metricsFile() != null) {
             try {

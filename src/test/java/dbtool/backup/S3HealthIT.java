@@ -221,7 +221,7 @@ class S3HealthIT {
         wrong.put("AWS_SECRET_ACCESS_KEY", "not-the-secret");
         CliRun denied = CliRun.withEnvironment(wrong, "backup", "--project", "shop", "--config", cfg.toString());
         assertThat(denied.exitCode()).as(denied.toString()).isEqualTo(2);
-        assertThat(denied.err()).contains("metrics of shop's archives not updated").doesNotContain("not-the-secret");
+        assertThat(denied.err()).contains("only the run's own metrics of shop were updated").doesNotContain("not-the-secret");
         String prom = Files.readString(metrics);
         assertThat(prom).contains("dbtool_backup_last_exit_code{project=\"shop\"} 2",
                 "dbtool_backup_rows{project=\"shop\"} 42", "dbtool_backup_archives{project=\"shop\"} 1");
