@@ -7,14 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dbtool.testing.CliRun;
 import dbtool.testing.PgServers;
+import dbtool.testing.Pushgateway;
 import dbtool.testing.TestDatabase;
 import dbtool.testing.TestServer;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -27,14 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** Drift alerts and metrics of `dbtool backup`, end to end through the CLI against a real server. */
 class BackupHealthIT {
 
-    private static final Path PUSHGATEWAY = Path.of("/usr/bin/prometheus-pushgateway");
-
     private static TestServer server;
 
     @TempDir
     Path tmp;
 
-    private Process pushgateway;
+    private Pushgateway pushgateway;
 
     @BeforeAll
     static void servers() {
@@ -42,10 +36,9 @@ class BackupHealthIT {
     }
 
     @AfterEach
-    void stopPushgateway() throws InterruptedException {
+    void stopPushgateway() {
         if (pushgateway != null) {
-            pushgateway.destroy();
-            pushgateway.waitFor();
+            pushgateway.close();
         }
     }
 
@@ -162,21 +155,9 @@ class BackupHealthIT {
 
     @Test
     void metricsOfSeparateRunsAreMergedAndPushedToARealPushgateway() throws Exception {
-        assumeTrue(Files.isExecutable(PUSHGATEWAY), "prometheus-pushgateway is not installed");
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        pushgateway = new ProcessBuilder(PUSHGATEWAY.toString(), "--web.listen-address=127.0.0.1:" + port)
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("pushgateway.log").toFile()).start();
-        String base = "http://127.0.0.1:" + port;
-        HttpClient http = HttpClient.newHttpClient();
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (!ready(http, base)) {
-            assertThat(pushgateway.isAlive()).as(Files.readString(tmp.resolve("pushgateway.log"))).isTrue();
-            assertThat(Instant.now()).as("pushgateway ready").isBefore(deadline);
-            Thread.sleep(50);
-        }
+        assumeTrue(Pushgateway.installed(), "prometheus-pushgateway is not installed");
+        pushgateway = Pushgateway.start(tmp);
+        String base = pushgateway.url();
 
         TestDatabase db = server.createDatabase("health_metrics");
         db.execute("create table t (id int primary key)", "insert into t select g from generate_series(1, 42) g");
@@ -208,22 +189,9 @@ class BackupHealthIT {
                     .noneMatch(n -> n.endsWith(".tmp"));
         }
 
-        String scraped = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String scraped = pushgateway.scrape();
         assertThat(scraped).containsPattern("dbtool_backup_last_exit_code\\{.*project=\"good\".*} 0")
                 .containsPattern("dbtool_backup_last_exit_code\\{.*project=\"down\".*} 1")
                 .containsPattern("dbtool_backup_rows\\{.*project=\"good\".*} 42");
-    }
-
-    private static boolean ready(HttpClient http, String base) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create(base + "/-/ready")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }

@@ -7,18 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dbtool.testing.CliRun;
 import dbtool.testing.PgServers;
+import dbtool.testing.Pushgateway;
 import dbtool.testing.S3Server;
 import dbtool.testing.TestDatabase;
 import dbtool.testing.TestServer;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,8 +30,6 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 class S3HealthIT {
 
-    private static final Path PUSHGATEWAY = Path.of("/usr/bin/prometheus-pushgateway");
-
     private static TestServer pg;
     private static S3Server s3;
 
@@ -44,7 +37,7 @@ class S3HealthIT {
     Path tmp;
 
     private final List<TestDatabase> databases = new ArrayList<>();
-    private Process pushgateway;
+    private Pushgateway pushgateway;
 
     @BeforeAll
     static void servers() {
@@ -53,11 +46,10 @@ class S3HealthIT {
     }
 
     @AfterEach
-    void cleanUp() throws InterruptedException {
+    void cleanUp() {
         databases.forEach(TestDatabase::drop);
         if (pushgateway != null) {
-            pushgateway.destroy();
-            pushgateway.waitFor();
+            pushgateway.close();
         }
     }
 
@@ -68,25 +60,17 @@ class S3HealthIT {
     }
 
     private Map<String, String> environment() {
-        Map<String, String> env = new HashMap<>(s3.environment());
-        env.put("DBTOOL_WORK_DIR", tmp.resolve("work").toString());
-        return env;
+        return s3.environment(tmp.resolve("work"));
     }
 
     private CliRun dbtool(String... args) {
         return CliRun.withEnvironment(environment(), args);
     }
 
-    private static String credentials() {
-        String password = pg.superuserPassword();
-        return "    user: " + pg.superuser() + "\n"
-                + (password == null || password.isEmpty() ? "" : "    password: '" + password + "'\n");
-    }
-
     private Path config(String bucket, String backupExtra, TestDatabase db) throws IOException {
         String yaml = "defaults:\n" + s3.storageYaml()
                 + "  backup:\n    dir: s3://" + bucket + "/nightly/{project}\n" + backupExtra
-                + "projects:\n  shop:\n    url: " + db.url() + "\n" + credentials();
+                + "projects:\n  shop:\n    url: " + db.url() + "\n" + pg.credentialsYaml();
         return Files.writeString(tmp.resolve("dbtool.yaml"), yaml);
     }
 
@@ -202,8 +186,9 @@ class S3HealthIT {
 
     @Test
     void metricsOfABucketArePushedAndARunThatCannotReachTheBucketStillReportsItsExitCode() throws Exception {
-        assumeTrue(Files.isExecutable(PUSHGATEWAY), "prometheus-pushgateway is not installed");
-        String base = startPushgateway();
+        assumeTrue(Pushgateway.installed(), "prometheus-pushgateway is not installed");
+        pushgateway = Pushgateway.start(tmp);
+        String base = pushgateway.url();
         TestDatabase db = database("s3health_push");
         db.execute("create table t (id int primary key)", "insert into t select g from generate_series(1, 42) g");
         String bucket = s3.createBucket("push");
@@ -226,42 +211,10 @@ class S3HealthIT {
         assertThat(prom).contains("dbtool_backup_last_exit_code{project=\"shop\"} 2",
                 "dbtool_backup_rows{project=\"shop\"} 42", "dbtool_backup_archives{project=\"shop\"} 1");
 
-        String scraped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String scraped = pushgateway.scrape();
         assertThat(scraped).containsPattern("dbtool_backup_last_exit_code\\{.*project=\"shop\".*} 2")
                 .as("a partial push keeps the values it cannot update")
                 .containsPattern("dbtool_backup_rows\\{.*project=\"shop\".*} 42");
-    }
-
-    private String startPushgateway() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        Path log = tmp.resolve("pushgateway.log");
-        pushgateway = new ProcessBuilder(PUSHGATEWAY.toString(), "--web.listen-address=127.0.0.1:" + port)
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        String base = "http://127.0.0.1:" + port;
-        HttpClient http = HttpClient.newHttpClient();
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (!ready(http, base)) {
-            assertThat(pushgateway.isAlive()).as(Files.readString(log)).isTrue();
-            assertThat(Instant.now()).as("pushgateway ready").isBefore(deadline);
-            Thread.sleep(50);
-        }
-        return base;
-    }
-
-    private static boolean ready(HttpClient http, String base) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create(base + "/-/ready")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     private static String keyOf(String location) {

@@ -85,9 +85,7 @@ class S3IT {
     // ------------------------------------------------------------------------------------------------ helpers
 
     private Map<String, String> environment() {
-        Map<String, String> env = new HashMap<>(s3.environment());
-        env.put("DBTOOL_WORK_DIR", work().toString());
-        return env;
+        return s3.environment(work());
     }
 
     private Path work() {

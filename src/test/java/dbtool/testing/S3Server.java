@@ -130,6 +130,13 @@ public final class S3Server {
         return Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET_KEY, "AWS_REGION", "us-east-1");
     }
 
+    /** {@link #environment()} with DBTOOL_WORK_DIR set: where uploads to the bucket are staged. */
+    public Map<String, String> environment(Path workDir) {
+        Map<String, String> env = new java.util.HashMap<>(environment());
+        env.put("DBTOOL_WORK_DIR", workDir.toString());
+        return env;
+    }
+
     /** The config block that points dbtool at this server. */
     public String storageYaml() {
         return "  storage:\n    endpoint: " + endpoint + "\n    region: us-east-1\n    path_style: true\n";

@@ -19,6 +19,13 @@ public interface TestServer {
     /** May be null or empty (embedded servers let {@code postgres} in without a password). */
     String superuserPassword();
 
+    /** A project's {@code user:} and {@code password:} lines (4-space indent) for this server's superuser. */
+    default String credentialsYaml() {
+        String password = superuserPassword();
+        return "    user: " + superuser() + "\n"
+                + (password == null || password.isEmpty() ? "" : "    password: '" + password + "'\n");
+    }
+
     /** The server's major version, e.g. 15, as reported by the server itself. */
     int majorVersion();
 
