@@ -18,7 +18,6 @@ import dbtool.migrate.Migrator;
 import dbtool.migrate.PendingMigration;
 import dbtool.pg.PgToolLocator;
 import dbtool.storage.ArchiveStore;
-import dbtool.storage.S3Location;
 import dbtool.storage.Stores;
 import dbtool.transfer.ExportOptions;
 import dbtool.transfer.Exporter;
@@ -77,9 +76,7 @@ final class MigrateCommand implements Callable<Integer> {
         CliReporter reporter = root.reporter(spec);
         // The snapshot goes where the project's backups go (a directory or a bucket), under the same lock.
         Stores stores = root.stores(config).with(projectConfig.storage());
-        String location = projectConfig.backup().location();
-        BackupDirectory backups = new BackupDirectory(stores.directory(S3Location.isS3(location) ? location
-                : Path.of(location).toAbsolutePath().normalize().toString()), project);
+        BackupDirectory backups = BackupDirectory.open(root.stores(config), projectConfig);
         Migrator migrator = new Migrator(reporter, () -> {
             try (var export = new Exporter(PgToolLocator.fromSystemEnvironment(), reporter, DbTool.version(), stores)
                     .export(new ExportOptions(project, connection, backups.location(),
