@@ -30,8 +30,24 @@ public interface Reporter {
 
     default void progressStep(long delta) {}
 
-    /** Bytes written so far by work that runs beside the current progress (packing beside pg_dump). */
-    default void progressBytes(long bytesSoFar) {}
+    /**
+     * Work whose progress the reporter reads by itself, from another thread and as often as it redraws: the core only
+     * keeps {@link Progress} up to date (bytes pg_dump has written, tables pg_restore has loaded).
+     */
+    default void progressStart(String task, String unit, Progress progress) {}
+
+    /** What a progress display polls; every method must be cheap and safe to call from any thread. */
+    interface Progress {
+        long done();
+
+        /** 0 when unknown. */
+        long total();
+
+        /** A short note after the counts ("3 of 8 tables"), or "". */
+        default String detail() {
+            return "";
+        }
+    }
 
     default void progressEnd() {}
 

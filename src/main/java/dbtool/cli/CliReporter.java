@@ -6,15 +6,12 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Messages go to stderr, so stdout stays clean for results. On a terminal: plain lines and a progress
- * bar. Elsewhere (cron, pipes, log files): timestamped lines and no progress bar. With {@code --log-format json}:
- * one JSON object per line for log collectors, and no progress bar.
+ * Messages go to stderr, so stdout stays clean for results. On a terminal (stdin, stdout and stderr): plain lines and a
+ * progress bar. Elsewhere (cron, pipes, log files) and with -q or --json: no progress bar, and timestamped lines
+ * unless quiet. With {@code --log-format json}: one JSON object per line for log collectors, and no progress bar.
  */
 final class CliReporter implements Reporter {
 
@@ -24,7 +21,7 @@ final class CliReporter implements Reporter {
     private final boolean interactive;
     private final LogFormat format;
     private volatile String project;
-    private ProgressBar bar;
+    private TerminalProgress bar;
 
     CliReporter(PrintWriter err, boolean quiet, boolean verbose, boolean progressAllowed) {
         this(err, quiet, verbose, progressAllowed, LogFormat.TEXT);
@@ -35,7 +32,7 @@ final class CliReporter implements Reporter {
         this.quiet = quiet;
         this.verbose = verbose;
         this.format = format;
-        this.interactive = format == LogFormat.TEXT && progressAllowed && System.console() != null;
+        this.interactive = format == LogFormat.TEXT && progressAllowed && Terminal.interactive();
     }
 
     /** The project the following lines are about ({@code "project"} in JSON lines); null for none. */
@@ -78,6 +75,14 @@ final class CliReporter implements Reporter {
     }
 
     private void line(String level, String message) {
+        if (bar != null) {
+            bar.printAbove(() -> printLine(level, message));
+        } else {
+            printLine(level, message);
+        }
+    }
+
+    private void printLine(String level, String message) {
         if (format == LogFormat.JSON) {
             err.println(format.line(level, project, "message", Map.of("message", message)));
         } else if (interactive) {
@@ -88,36 +93,40 @@ final class CliReporter implements Reporter {
         err.flush();
     }
 
+    /** Counted by {@link #progressStep}: the classic "n of total" progress. */
+    private final AtomicLong steps = new AtomicLong();
+
     @Override
     public synchronized void progressStart(String task, long total, String unit) {
+        steps.set(0);
+        progressStart(task, unit, new Progress() {
+            @Override
+            public long done() {
+                return steps.get();
+            }
+
+            @Override
+            public long total() {
+                return total;
+            }
+        });
+    }
+
+    @Override
+    public synchronized void progressStart(String task, String unit, Progress progress) {
         if (!interactive || quiet) {
             return;
         }
-        ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(task)
-                .setInitialMax(total > 0 ? total : -1) // 0 means unknown: a counter without a percentage
-                .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err));
-        if (unit.equals("B")) {
-            builder.setUnit(" MiB", 1 << 20);
-        } else {
-            builder.setUnit(unit, 1);
-        }
-        bar = builder.build();
+        progressEnd();
+        bar = new TerminalProgress(err, task, unit, progress, System::currentTimeMillis, Terminal.width());
     }
 
     @Override
-    public synchronized void progressStep(long delta) {
-        if (bar != null) {
-            bar.stepBy(delta);
-        }
+    public void progressStep(long delta) {
+        steps.addAndGet(delta);
     }
 
-    @Override
-    public synchronized void progressBytes(long bytesSoFar) {
-        if (bar != null) {
-            bar.setExtraMessage(Sizes.human(bytesSoFar) + " packed");
-        }
-    }
-
+    /** Stops the bar's thread, draws its final state and ends its line: nothing drawn after this returns. */
     @Override
     public synchronized void progressEnd() {
         if (bar != null) {

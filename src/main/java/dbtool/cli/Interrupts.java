@@ -13,6 +13,8 @@ import sun.misc.Signal;
 final class Interrupts {
 
     private static final AtomicBoolean INTERRUPTED = new AtomicBoolean();
+    /** Held while the error line or a progress redraw is written: no redraw can land after the error line. */
+    private static final Object SCREEN = new Object();
 
     private Interrupts() {}
 
@@ -20,17 +22,29 @@ final class Interrupts {
         for (String name : new String[] {"INT", "TERM"}) {
             try {
                 Signal.handle(new Signal(name), signal -> {
-                    if (INTERRUPTED.compareAndSet(false, true)) {
+                    synchronized (SCREEN) {
+                        if (!INTERRUPTED.compareAndSet(false, true)) {
+                            return;
+                        }
                         // On a terminal the cursor sits after "^C" or a progress bar: the error line gets its own.
                         err.println((System.console() != null ? System.lineSeparator() : "")
                                 + "dbtool: error: interrupted by SIG" + signal.getName()
                                 + "; cleaning up: temporary files are removed and nothing half-written is left");
                         err.flush();
-                        System.exit(128 + signal.getNumber());
                     }
+                    System.exit(128 + signal.getNumber());
                 });
             } catch (IllegalArgumentException unsupported) {
                 // a JVM started with -Xrs or a platform without this signal: the default handling stays
+            }
+        }
+    }
+
+    /** Runs a screen update (a progress redraw) unless dbtool was interrupted: then the error line stays last. */
+    static void draw(Runnable update) {
+        synchronized (SCREEN) {
+            if (!INTERRUPTED.get()) {
+                update.run();
             }
         }
     }

@@ -86,6 +86,11 @@ final class TeeReporter implements Reporter, AutoCloseable {
     }
 
     @Override
+    public void progressStart(String task, String unit, Progress progress) {
+        screen.progressStart(task, unit, progress);
+    }
+
+    @Override
     public void progressStep(long delta) {
         screen.progressStep(delta);
     }

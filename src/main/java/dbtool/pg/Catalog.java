@@ -13,9 +13,13 @@ public final class Catalog {
 
     private Catalog() {}
 
-    /** A relation that holds rows, as the catalogs describe it; {@code oid} identifies it in pg_dump's TOC, {@code owner} is its owner's role name. */
+    /**
+     * A relation that holds rows, as the catalogs describe it; {@code oid} identifies it in pg_dump's TOC, {@code owner}
+     * is its owner's role name. {@code sizeBytes} is everything on disk (pg_total_relation_size, indexes included),
+     * {@code dataBytes} the rows alone (pg_table_size: heap and TOAST, no indexes), which is what pg_dump writes out.
+     */
     public record Relation(long oid, String schema, String name, String kind, boolean populated, long sizeBytes,
-            String owner) {
+            String owner, long dataBytes) {
 
         public String qualifiedName() {
             return schema + "." + name;
@@ -24,7 +28,7 @@ public final class Catalog {
 
     private static final String RELATIONS = """
             select n.nspname, c.relname, c.relkind::text, c.relispopulated, pg_total_relation_size(c.oid),
-                   pg_get_userbyid(c.relowner), c.oid::int8
+                   pg_get_userbyid(c.relowner), c.oid::int8, pg_table_size(c.oid)
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where c.relkind in ('r', 'p', 'm')
               and c.relpersistence <> 't'
@@ -46,7 +50,7 @@ public final class Catalog {
                     default -> Manifest.Table.TABLE;
                 };
                 result.add(new Relation(rs.getLong(7), rs.getString(1), rs.getString(2), kind, rs.getBoolean(4),
-                        rs.getLong(5), rs.getString(6)));
+                        rs.getLong(5), rs.getString(6), rs.getLong(8)));
             }
         }
         return result;

@@ -95,7 +95,8 @@ public final class Copier {
             ExportOptions dump = new ExportOptions(options.fromProject(), source, workDir.toString(), options.jobs(), Compression.NONE,
                     List.of(), List.of());
             try {
-                exporter.runPgDump(pgDump, dump, snapshot, dumpDir, relations, line -> { });
+                exporter.runPgDump(pgDump, dump, snapshot, dumpDir,
+                        new DumpProgress(dumpDir, relations, dump.jobs() > 1, false), line -> { });
             } catch (DbToolException e) {
                 throw e.getMessage().startsWith("disk full")
                         ? new DbToolException(ExitCode.RUNTIME, "disk full while pg_dump wrote to " + workDir.getParent()

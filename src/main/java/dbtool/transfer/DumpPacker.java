@@ -43,7 +43,7 @@ final class DumpPacker implements AutoCloseable {
     private final Map<String, Long> rowsByDumpId = new ConcurrentHashMap<>();
     private volatile Throwable failure;
 
-    /** @param packedWhileDumping told the bytes of each buffer packed by the background thread (progress) */
+    /** @param packedWhileDumping told the size of each file the background thread packed, once it is gone (progress) */
     DumpPacker(ArchiveWriter.Body body, Path dumpDir, LongConsumer packedWhileDumping) {
         this.body = body;
         this.dumpDir = dumpDir;
@@ -73,7 +73,9 @@ final class DumpPacker implements AutoCloseable {
                 for (String suffix : DATA_SUFFIXES) {
                     Path file = dumpDir.resolve(dumpId + suffix);
                     if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                        pack(file, packedWhileDumping);
+                        long size = Files.size(file);
+                        pack(file, n -> { });
+                        packedWhileDumping.accept(size);
                         break;
                     }
                 }

@@ -111,11 +111,13 @@ public final class Exporter {
             Path bodyFile = work.track(target.staging().resolve("." + target.name() + ".body"));
             ArchiveWriter.Written written;
             Manifest manifest;
+            DumpProgress progress = new DumpProgress(dumpDir, relations, options.jobs() > 1,
+                    options.compression() == Compression.GZIP);
             // Count while pg_dump reads: same snapshot, so the same rows, and the scans overlap.
             try (SnapshotRowCounter counting = new SnapshotRowCounter(snapshotConnection, scanned);
                     ArchiveWriter.Body body = writer.openBody(bodyFile, target.createdAt());
-                    DumpPacker packer = new DumpPacker(body, dumpDir, packedBytes(reporter))) {
-                runPgDump(pgDump, options, snapshot, dumpDir, relations, packer::onPgDumpEvent);
+                    DumpPacker packer = new DumpPacker(body, dumpDir, progress::packed)) {
+                runPgDump(pgDump, options, snapshot, dumpDir, progress, packer::onPgDumpEvent);
                 packer.awaitReported();
                 Map<String, Long> counts = new HashMap<>(counting.await());
                 TocListing toc = TocListing.read(pgRestore, dumpDir, source);
@@ -175,12 +177,6 @@ public final class Exporter {
                 opened.close();
             }
         }
-    }
-
-    /** Bytes written so far, shown beside the "tables done" bar while pg_dump runs. */
-    private static java.util.function.LongConsumer packedBytes(Reporter reporter) {
-        java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
-        return n -> reporter.progressBytes(total.addAndGet(n));
     }
 
     /**
@@ -380,7 +376,7 @@ public final class Exporter {
     }
 
     void runPgDump(PgTool pgDump, ExportOptions options, String snapshot, Path dumpDir,
-            List<Catalog.Relation> relations, Consumer<PgEvent> events) {
+            DumpProgress progress, Consumer<PgEvent> events) {
         List<String> args = new ArrayList<>(List.of("--format=directory", "--jobs=" + Math.max(1, options.jobs()),
                 "--compress=" + (options.compression() == Compression.GZIP ? 1 : 0),
                 "--snapshot=" + snapshot, "--file=" + dumpDir, "--verbose",
@@ -394,21 +390,17 @@ public final class Exporter {
             args.add("--exclude-table=" + pattern);
         }
         args.addAll(PgProcess.connectionArguments(options.source()));
-        long tables = relations.stream().filter(r -> r.kind().equals(Manifest.Table.TABLE)).count();
-        boolean parallel = options.jobs() > 1;
-        reporter.progressStart("dumping tables", tables, " tables");
+        reporter.progressStart("exporting", "B", progress);
         PgProcess.Result result;
         try {
             result = new PgProcess(pgDump, args, options.source(), event -> {
-                // In parallel mode pg_dump logs both per table; "finished item" is the one that means done.
-                boolean tableDone = parallel ? event instanceof PgEvent.ItemFinished f && f.isTableData()
-                        : event instanceof PgEvent.TableDumpStarted;
-                if (tableDone) {
-                    reporter.progressStep(1);
-                }
+                progress.onEvent(event); // first: the packer may delete the file of a finished table
                 events.accept(event);
                 reporter.detail(event.line());
             }).run();
+            if (result.ok()) {
+                progress.finish();
+            }
         } finally {
             reporter.progressEnd();
         }

@@ -151,7 +151,7 @@ public final class Importer {
             if (created) {
                 removeHook(dropOnInterrupt);
             }
-            RowCountCheck.Outcome check = RowCountCheck.run(target, manifest, Math.max(1, options.jobs()), countedEarly);
+            RowCountCheck.Outcome check = checkRowCounts(target, manifest, options, countedEarly);
             List<String> propertyWarnings = List.of();
             if (manifest.database() != null) {
                 try (Connection connection = Connections.open(target)) {
@@ -221,7 +221,7 @@ public final class Importer {
             } catch (PgToolFailure e) {
                 throw new DbToolException(e.exitCode(), e.getMessage() + "; " + target.describe() + " was not changed", e);
             }
-            RowCountCheck.Outcome check = RowCountCheck.run(staging, manifest, Math.max(1, options.jobs()), countedEarly);
+            RowCountCheck.Outcome check = checkRowCounts(staging, manifest, options, countedEarly);
             String keptAs = check.passed() ? replacement.swap() : null;
             List<String> propertyWarnings = List.of();
             if (keptAs != null && manifest.database() != null) {
@@ -344,15 +344,17 @@ public final class Importer {
         }
     }
 
-    /** Dump ids of the manifest's checked tables, from the dump's TOC. */
-    private static Map<String, Manifest.Table> dataItems(PgTool pgRestore, Path dumpDir, Manifest manifest,
-            ConnectionSettings target) {
-        TocListing toc;
+    /** The dump's table of contents, or null when pg_restore cannot list it: it only feeds progress and early counts. */
+    private static TocListing tocOf(PgTool pgRestore, Path dumpDir, ConnectionSettings target) {
         try {
-            toc = TocListing.read(pgRestore, dumpDir, target);
+            return TocListing.read(pgRestore, dumpDir, target);
         } catch (DbToolException e) {
-            return Map.of(); // only an optimisation: everything is counted after the restore instead
+            return null; // everything is counted after the restore instead, without a progress bar
         }
+    }
+
+    /** Dump ids of the manifest's checked tables, from the dump's TOC. */
+    private static Map<String, Manifest.Table> dataItems(TocListing toc, Manifest manifest) {
         Map<String, Manifest.Table> items = new java.util.HashMap<>();
         for (TocListing.Entry entry : toc.entries()) {
             if (!entry.description().equals(TocListing.TABLE_DATA)) {
@@ -393,6 +395,17 @@ public final class Importer {
         }
     }
 
+    /** Proves every table's rows, with a progress bar on a terminal: after a big restore this is a scan of everything. */
+    private RowCountCheck.Outcome checkRowCounts(ConnectionSettings into, Manifest manifest, ImportOptions options,
+            Map<String, Long> countedEarly) {
+        reporter.progressStart("checking row counts", manifest.tableCount(), " tables");
+        try {
+            return RowCountCheck.run(into, manifest, Math.max(1, options.jobs()), countedEarly, () -> reporter.progressStep(1));
+        } finally {
+            reporter.progressEnd();
+        }
+    }
+
     /**
      * Runs pg_restore. In parallel mode it reports each table whose data is loaded ("finished item N
      * TABLE DATA"); those are counted right away, beside the index builds, into {@code countedEarly}.
@@ -400,11 +413,11 @@ public final class Importer {
     private List<String> runPgRestore(PgTool pgRestore, Path dumpDir, ImportOptions options, ConnectionSettings into,
             Manifest manifest, Map<String, Long> countedEarly) {
         boolean parallel = options.jobs() > 1;
-        Map<String, Manifest.Table> dataItems = parallel ? dataItems(pgRestore, dumpDir, manifest, into) : Map.of();
-        List<String> args = new ArrayList<>(List.of("--jobs=" + Math.max(1, options.jobs())));
-        if (parallel) {
-            args.add("--verbose");
-        }
+        TocListing toc = tocOf(pgRestore, dumpDir, into);
+        Map<String, Manifest.Table> dataItems = parallel && toc != null ? dataItems(toc, manifest) : Map.of();
+        RestoreProgress progress = toc != null ? RestoreProgress.of(toc, manifest, parallel) : null;
+        // -v: the lines that say which table is loaded and when the index builds start (progress, early counts).
+        List<String> args = new ArrayList<>(List.of("--jobs=" + Math.max(1, options.jobs()), "--verbose"));
         if (!options.keepOwners()) {
             args.add("--no-owner");
             args.add("--no-privileges");
@@ -415,16 +428,22 @@ public final class Importer {
         reporter.info("restoring into " + into.describe() + " with " + Math.max(1, options.jobs()) + " jobs");
         EarlyRowCounter early = new EarlyRowCounter(into);
         PgProcess.Result result;
-        boolean showProgress = !dataItems.isEmpty();
-        if (showProgress) {
-            reporter.progressStart("restoring tables", dataItems.size(), " tables");
+        if (progress != null) {
+            reporter.progressStart("restoring", "B", progress.loading());
         }
         try (early) {
             result = new PgProcess(pgRestore, args, into, event -> {
+                if (progress != null) {
+                    progress.onEvent(event, () -> {
+                        reporter.progressEnd();
+                        if (progress.hasPostData()) {
+                            reporter.progressStart("building indexes", " items", progress.building());
+                        }
+                    });
+                }
                 if (event instanceof PgEvent.ItemFinished item && item.isTableData()
                         && dataItems.containsKey(String.valueOf(item.dumpId()))) {
                     early.loaded(dataItems.get(String.valueOf(item.dumpId())));
-                    reporter.progressStep(1);
                 } else if (event instanceof PgEvent.Warning) {
                     synchronized (warnings) {
                         warnings.add(event.line().strip());
@@ -433,12 +452,13 @@ public final class Importer {
                 reporter.detail(event.line());
             }).run();
             if (result.ok()) {
+                if (progress != null) {
+                    progress.finish();
+                }
                 countedEarly.putAll(early.finish());
             }
         } finally {
-            if (showProgress) {
-                reporter.progressEnd();
-            }
+            reporter.progressEnd();
         }
         if (!result.ok()) {
             String first = result.errors().isEmpty() ? result.firstError()

@@ -49,6 +49,12 @@ public final class RowCountCheck {
 
     /** @param counted rows already counted in the target (by qualified name), not counted again */
     public static Outcome run(ConnectionSettings target, Manifest manifest, int parallelism, Map<String, Long> counted) {
+        return run(target, manifest, parallelism, counted, () -> { });
+    }
+
+    /** As above; {@code tableChecked} runs once per table whose count is known, from any thread (progress). */
+    public static Outcome run(ConnectionSettings target, Manifest manifest, int parallelism, Map<String, Long> counted,
+            Runnable tableChecked) {
         List<Manifest.Table> tables = manifest.tables().stream().filter(Manifest.Table::validated)
                 .sorted((a, b) -> Long.compare(b.sizeBytes(), a.sizeBytes())).toList();
         Set<String> present = new HashSet<>();
@@ -65,6 +71,7 @@ public final class RowCountCheck {
         for (Manifest.Table t : tables) {
             Long known = counted.get(t.qualifiedName());
             if (known != null) {
+                tableChecked.run();
                 rows.addAndGet(known);
                 if (known.longValue() != t.rows()) {
                     mismatches.add(new Mismatch(t.qualifiedName(), t.rows(), known));
@@ -90,6 +97,7 @@ public final class RowCountCheck {
                         Manifest.Table t;
                         while ((t = queue.poll()) != null) {
                             long n = Catalog.countRows(connection, t.schema(), t.name());
+                            tableChecked.run();
                             rows.addAndGet(n);
                             if (n != t.rows()) {
                                 found.add(new Mismatch(t.qualifiedName(), t.rows(), n));
