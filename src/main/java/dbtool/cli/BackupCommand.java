@@ -137,8 +137,13 @@ final class BackupCommand implements Callable<Integer> {
         json.put("project", o.project());
         json.put("ok", o.ok());
         json.put("exit_code", o.exitCode().code());
-        json.put("error", o.error());
-        json.put("archive", o.archive() == null ? null : o.archive().toString());
+        // Left out rather than null: no error on success, no archive when none was written.
+        if (o.error() != null) {
+            json.put("error", o.error());
+        }
+        if (o.archive() != null) {
+            json.put("archive", o.archive().toString());
+        }
         json.put("size_bytes", o.sizeBytes());
         json.put("rows", o.rows());
         json.put("verified", o.verified());

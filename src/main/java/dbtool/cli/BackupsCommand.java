@@ -94,7 +94,11 @@ final class BackupsCommand implements Runnable {
                     list(p, dir, now, lines, json);
                 }
             }
-            root.print(spec, json, String.join(System.lineSeparator(), lines));
+            // An object like every other command's document: "ok" first, the archives under a name.
+            Map<String, Object> document = new LinkedHashMap<>();
+            document.put("ok", true);
+            document.put("archives", json);
+            root.print(spec, document, String.join(System.lineSeparator(), lines));
             return 0;
         }
 
@@ -203,7 +207,11 @@ final class BackupsCommand implements Runnable {
                     json.add(row);
                 }
             }
-            root.print(spec, json, String.join(System.lineSeparator(), lines));
+            Map<String, Object> document = new LinkedHashMap<>();
+            document.put("ok", true);
+            document.put("dry_run", dryRun);
+            document.put("projects", json);
+            root.print(spec, document, String.join(System.lineSeparator(), lines));
             return 0;
         }
     }

@@ -28,11 +28,17 @@ final class CliReporter implements Reporter {
     }
 
     CliReporter(PrintWriter err, boolean quiet, boolean verbose, boolean progressAllowed, LogFormat format) {
+        this(err, quiet, verbose, progressAllowed, format, Terminal.interactive());
+    }
+
+    /** @param terminal whether stderr (and stdin, stdout) are a terminal; tests pass it in */
+    CliReporter(PrintWriter err, boolean quiet, boolean verbose, boolean progressAllowed, LogFormat format,
+            boolean terminal) {
         this.err = err;
         this.quiet = quiet;
         this.verbose = verbose;
         this.format = format;
-        this.interactive = format == LogFormat.TEXT && progressAllowed && Terminal.interactive();
+        this.interactive = format == LogFormat.TEXT && progressAllowed && terminal;
     }
 
     /** The project the following lines are about ({@code "project"} in JSON lines); null for none. */

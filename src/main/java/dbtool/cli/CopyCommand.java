@@ -125,7 +125,9 @@ final class CopyCommand implements Callable<Integer> {
         json.put("source", result.source().describe());
         json.put("target", result.restore().target().describe());
         json.put("created_database", result.restore().createdDatabase());
-        json.put("previous_database_kept_as", result.restore().previousKeptAs());
+        if (result.restore().previousKeptAs() != null) { // only --clean on an existing database keeps one
+            json.put("previous_database_kept_as", result.restore().previousKeptAs());
+        }
         json.put("tables_checked", result.restore().check().tablesChecked());
         json.put("rows_checked", result.restore().check().rowsChecked());
         json.put("mismatches", result.restore().check().mismatches());

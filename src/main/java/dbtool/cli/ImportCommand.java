@@ -143,7 +143,9 @@ final class ImportCommand implements Callable<Integer> {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("target", result.target().describe());
         json.put("created_database", result.createdDatabase());
-        json.put("previous_database_kept_as", result.previousKeptAs());
+        if (result.previousKeptAs() != null) { // only --clean on an existing database keeps one
+            json.put("previous_database_kept_as", result.previousKeptAs());
+        }
         json.put("tables_checked", result.check().tablesChecked());
         json.put("rows_checked", result.check().rowsChecked());
         json.put("mismatches", result.check().mismatches());

@@ -20,7 +20,8 @@ record ProgressLine(String task, String unit, long done, long total, long elapse
         StringBuilder counts = new StringBuilder();
         if (total > 0) {
             long shown = Math.min(done, total);
-            counts.append(amount(shown)).append(" of ").append(amount(total));
+            // "1.2 GiB of 2.9 GiB", "3 of 8 tables"
+            counts.append(unit.equals("B") ? Sizes.human(shown) : String.valueOf(shown)).append(" of ").append(amount(total));
             if (done >= total) {
                 counts.append("  in ").append(clock(elapsedMillis));
             } else {

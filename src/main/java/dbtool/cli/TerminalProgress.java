@@ -52,6 +52,11 @@ final class TerminalProgress implements AutoCloseable {
         }
     }
 
+    /** Whether the redrawing thread still runs: never after {@link #close} returned. */
+    boolean redrawing() {
+        return thread.isAlive();
+    }
+
     /** The line as it is now. */
     String line() {
         return new ProgressLine(task, unit, progress.done(), progress.total(), millis.getAsLong() - started,

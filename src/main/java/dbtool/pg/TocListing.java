@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * What a pg_dump directory holds, as {@code pg_restore --list} prints it: lines like
@@ -21,7 +22,12 @@ public record TocListing(List<Entry> entries, List<String> extensions) {
     public static final String MATERIALIZED_VIEW_DATA = "MATERIALIZED VIEW DATA";
 
     /** Longer descriptions first: "TABLE DATA" must not be read as "TABLE". */
-    private static final List<String> DESCRIPTIONS = List.of(TABLE_DATA, MATERIALIZED_VIEW_DATA, TABLE, MATERIALIZED_VIEW);
+    /** The post-data items a restore builds after the data (import's "building indexes" progress). */
+    public static final List<String> POST_DATA = List.of("INDEX ATTACH", "INDEX", "FK CONSTRAINT", "CONSTRAINT",
+            "TRIGGER", "RULE", "POLICY", "STATISTICS", MATERIALIZED_VIEW_DATA);
+
+    private static final List<String> DESCRIPTIONS = Stream.concat(
+            Stream.of(TABLE_DATA, MATERIALIZED_VIEW_DATA, TABLE, MATERIALIZED_VIEW), POST_DATA.stream()).distinct().toList();
 
     private static final Pattern LINE = Pattern.compile("^(\\d+); (\\d+) (\\d+) (.*)$");
 

@@ -20,12 +20,11 @@ import java.util.regex.Pattern;
 final class RestoreProgress {
 
     /** The post-data items of a TOC: the work after the data, often as long as loading it. */
-    static final Set<String> POST_DATA = Set.of("INDEX", "INDEX ATTACH", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER",
-            "RULE", "POLICY", "STATISTICS", TocListing.MATERIALIZED_VIEW_DATA);
+    private static final Set<String> POST_DATA = Set.copyOf(TocListing.POST_DATA);
 
     private static final Pattern DATA_STARTED = Pattern.compile("^pg_restore: processing data for table ");
     private static final Pattern POST_DATA_STARTED = Pattern.compile("^pg_restore: creating ("
-            + String.join("|", POST_DATA.stream().sorted((a, b) -> b.length() - a.length()).toList()) + ") ");
+            + String.join("|", TocListing.POST_DATA) + ") "); // longest first where one starts another
 
     /** What the display is told when the phase changes. */
     interface Phases {

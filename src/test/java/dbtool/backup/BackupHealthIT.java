@@ -107,7 +107,7 @@ class BackupHealthIT {
 
         // keep_last: 1 alone would delete the first archive; it is the last one from before the drift.
         CliRun list = CliRun.of("backups", "list", "--project", "shop", "--config", cfg.toString(), "--json");
-        JsonNode archives = json(list);
+        JsonNode archives = json(list).get("archives");
         assertThat(archives).hasSize(2);
         assertThat(archives.get(0).get("rows").asLong()).isEqualTo(2500 + 6000);
         assertThat(archives.get(0).get("rows_change").asLong()).isEqualTo(2500 + 6000 - (5000 + 2000 + 10 + 3000));

@@ -137,15 +137,18 @@ class BackupIT {
                 .containsExactly(dir.resolve(written.get(2)).toString(), dir.resolve(written.get(1)).toString());
         assertThat(summary.get("removed").get(0).asText()).isEqualTo(dir.resolve(written.get(0)).toString());
         Cli prune = dbtool("backups", "prune", "--project", "shop", "--dry-run", "--config", cfg.toString(), "--json");
-        assertThat(prune.json().get(0).get("kept")).isEqualTo(summary.get("kept"));
+        assertThat(prune.json().get("ok").asBoolean()).isTrue();
+        assertThat(prune.json().get("dry_run").asBoolean()).isTrue();
+        assertThat(prune.json().get("projects").get(0).get("kept")).isEqualTo(summary.get("kept"));
         assertThat(archiveNames(dir, "shop")).containsExactly(written.get(2), written.get(1));
         assertThat(names(dir)).containsExactlyInAnyOrder(written.get(2), written.get(2) + ".sha256",
                 written.get(1), written.get(1) + ".sha256", "shop.lock", "shop.history.jsonl");
 
         Cli list = dbtool("backups", "list", "--project", "shop", "--config", cfg.toString(), "--json");
         assertThat(list.code()).isZero();
-        assertThat(list.json()).hasSize(2);
-        assertThat(list.json().get(0).get("verified").asBoolean()).isFalse();
+        assertThat(list.json().get("ok").asBoolean()).isTrue();
+        assertThat(list.json().get("archives")).hasSize(2);
+        assertThat(list.json().get("archives").get(0).get("verified").asBoolean()).isFalse();
         Cli text = dbtool("backups", "list", "--config", cfg.toString());
         assertThat(text.out()).contains(written.get(2), written.get(1), "not verified").doesNotContain(written.get(0));
     }
@@ -177,7 +180,7 @@ class BackupIT {
         Cli dry = dbtool("backups", "prune", "--project", "shop", "--dry-run", "--config", cfg.toString(), "--json");
         assertThat(dry.code()).as(dry.err()).isZero();
         // Without tonight's archive the dry run keeps the newest fabricated ones; nothing is deleted by it.
-        assertThat(dry.json().get(0).get("removed")).isNotEmpty();
+        assertThat(dry.json().get("projects").get(0).get("removed")).isNotEmpty();
         assertThat(archiveNames(dir, "shop")).hasSize(7);
 
         Cli run = dbtool("backup", "--project", "shop", "--config", cfg.toString(), "--json");
@@ -282,7 +285,7 @@ class BackupIT {
 
         Cli list = dbtool("backups", "list", "--project", "big", "--config", cfg.toString(), "--json");
         assertThat(list.code()).isZero();
-        assertThat(list.json()).isEmpty();
+        assertThat(list.json().get("archives")).isEmpty();
         Cli listText = dbtool("backups", "list", "--project", "big", "--config", cfg.toString());
         // The work directory and the archive body that was being packed while pg_dump ran.
         String body = leftover.substring(0, leftover.length() - ".work".length()) + ".body";
@@ -290,9 +293,9 @@ class BackupIT {
         Cli prune = dbtool("backups", "prune", "--project", "big", "--dry-run", "--config", cfg.toString(), "--json");
         assertThat(prune.code()).as(prune.err()).isZero();
         assertThat(prune.err()).contains("took over the lock of a backup of big that died (pid " + child.pid());
-        assertThat(prune.json().get(0).get("kept")).isEmpty();
-        assertThat(prune.json().get(0).get("removed")).isEmpty();
-        assertThat(prune.json().get(0).get("leftovers").get(0).asText()).endsWith(body);
+        assertThat(prune.json().get("projects").get(0).get("kept")).isEmpty();
+        assertThat(prune.json().get("projects").get(0).get("removed")).isEmpty();
+        assertThat(prune.json().get("projects").get(0).get("leftovers").get(0).asText()).endsWith(body);
         assertThat(prune.json().get(0).get("leftovers").get(1).asText()).endsWith(leftover);
 
         Cli next = dbtool("backup", "--project", "big", "--config", cfg.toString(), "--json");

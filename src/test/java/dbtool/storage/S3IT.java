@@ -280,7 +280,7 @@ class S3IT {
         assertThat(verified.exitCode()).as(verified.toString()).isZero();
         CliRun list = dbtool("backups", "list", "--project", "shop", "--config", cfg.toString(), "--json");
         assertThat(list.exitCode()).as(list.toString()).isZero();
-        JsonNode rows = new ObjectMapper().readTree(list.out());
+        JsonNode rows = new ObjectMapper().readTree(list.out()).get("archives");
         assertThat(rows).hasSize(2);
         assertThat(rows.get(0).path("verified").asBoolean()).isTrue();
         assertThat(rows.get(0).path("archive").asText()).startsWith("s3://" + bucket + "/nightly/shop/");
