@@ -47,6 +47,14 @@ public interface Reporter {
         default String detail() {
             return "";
         }
+
+        /**
+         * Whether done grows steadily enough for an ETA. Progress that moves a whole table at a time would stand
+         * still through the biggest one while its ETA grows: such progress shows the time spent instead.
+         */
+        default boolean steady() {
+            return true;
+        }
     }
 
     default void progressEnd() {}

@@ -64,6 +64,7 @@ final class CompareCommand implements Callable<Integer> {
         json.put("equal", report.equal());
         json.put("checksum", report.checksummed());
         json.put("tables_compared", report.tablesCompared());
+        json.put("materialized_views_compared", report.materializedViewsCompared());
         json.put("only_in_a", report.onlyLeft());
         json.put("only_in_b", report.onlyRight());
         json.put("differences", report.differences().stream().map(d -> d.describe()).toList());

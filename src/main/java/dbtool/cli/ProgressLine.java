@@ -6,11 +6,16 @@ import java.util.Locale;
  * One progress line, as text: pure, so tests drive it with any width and elapsed time. With a known total:
  * {@code dumping  42% [========>            ] 1.2 GiB of 2.9 GiB  ETA 0:01:05  3 of 8 tables}; without one, a counter
  * and the time spent. The ETA is the remaining amount at the average rate so far: pg_dump's and pg_restore's throughput
- * is steady enough that a moving window would only add jitter.
+ * is steady enough that a moving window would only add jitter. Progress that is not {@code steady} (a whole table at a
+ * time) shows the time spent instead of an ETA.
  *
  * @param unit "B" for bytes (shown as KiB/MiB/GiB), else a unit name appended to the counts, e.g. " tables"
  */
-record ProgressLine(String task, String unit, long done, long total, long elapsedMillis, String detail) {
+record ProgressLine(String task, String unit, long done, long total, long elapsedMillis, String detail, boolean steady) {
+
+    ProgressLine(String task, String unit, long done, long total, long elapsedMillis, String detail) {
+        this(task, unit, done, total, elapsedMillis, detail, true);
+    }
 
     /** No ETA before this much time or progress: the first second's rate says nothing. */
     private static final long SETTLE_MILLIS = 2000;
@@ -24,6 +29,8 @@ record ProgressLine(String task, String unit, long done, long total, long elapse
             counts.append(unit.equals("B") ? Sizes.human(shown) : String.valueOf(shown)).append(" of ").append(amount(total));
             if (done >= total) {
                 counts.append("  in ").append(clock(elapsedMillis));
+            } else if (!steady) {
+                counts.append("  ").append(clock(elapsedMillis));
             } else {
                 eta().ifPresent(eta -> counts.append("  ETA ").append(eta));
             }

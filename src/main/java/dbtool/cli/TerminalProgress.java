@@ -60,11 +60,16 @@ final class TerminalProgress implements AutoCloseable {
     /** The line as it is now. */
     String line() {
         return new ProgressLine(task, unit, progress.done(), progress.total(), millis.getAsLong() - started,
-                progress.detail()).render(width);
+                progress.detail(), progress.steady()).render(width);
     }
 
     private void draw() {
-        String line = line();
+        String line;
+        try {
+            line = line();
+        } catch (RuntimeException e) {
+            return; // the display is a courtesy: what it reads failing must not fail or clutter the command
+        }
         // "\r" and blanks over a longer previous line: no ANSI codes, so a terminal that lacks them shows no "[0m".
         String pad = " ".repeat(Math.max(0, drawnLength - line.length()));
         drawnLength = line.length();

@@ -5,11 +5,9 @@ import dbtool.archive.Manifest;
 import dbtool.pg.Catalog;
 import dbtool.pg.PgEvent;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +44,7 @@ final class DumpProgress implements Reporter.Progress {
     private volatile long finishedFileBytes;
     private volatile boolean finished;
     private long tablesStarted;
+    private long bytesStartedSoFar;
 
     DumpProgress(Path dumpDir, List<Catalog.Relation> relations, boolean parallel, boolean gzip) {
         this.dumpDir = dumpDir;
@@ -90,8 +89,6 @@ final class DumpProgress implements Reporter.Progress {
         }
     }
 
-    private long bytesStartedSoFar;
-
     /** A file left the dump directory into the archive: its bytes stay counted. */
     void packed(long bytes) {
         packed.addAndGet(bytes);
@@ -116,10 +113,8 @@ final class DumpProgress implements Reporter.Progress {
             for (Path file : files) {
                 bytes += Math.max(0, sizeOf(file));
             }
-        } catch (NoSuchFileException | DirectoryIteratorException e) {
-            // not created yet by pg_dump, or removed after a failure
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | DirectoryIteratorException e) {
+            // not created yet by pg_dump, or removed after a failure: a display must not fail the export
         }
         return bytes;
     }

@@ -154,6 +154,11 @@ final class RestoreProgress {
             public String detail() {
                 return Math.min(tablesDone, dataBytesByDumpId.size()) + " of " + dataBytesByDumpId.size() + " tables";
             }
+
+            @Override
+            public boolean steady() {
+                return false; // a table's bytes count when it is loaded
+            }
         };
     }
 
@@ -168,6 +173,11 @@ final class RestoreProgress {
             @Override
             public long total() {
                 return postDataItems;
+            }
+
+            @Override
+            public boolean steady() {
+                return false; // one index may take longer than all others
             }
         };
     }

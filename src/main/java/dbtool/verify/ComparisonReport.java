@@ -5,12 +5,14 @@ import java.util.List;
 
 /**
  * The outcome of comparing side A ({@code left}) with side B ({@code right}). Table names are display
- * names, sorted. {@code tablesCompared} counts the relations present on both sides whose rows were
- * compared (plain tables, partitions, materialized views; not partitioned parents), and
- * {@code rowsCompared} sums their rows on side A, for the summary line.
+ * names, sorted. {@code tablesCompared} counts the tables present on both sides whose rows were compared (plain
+ * tables and partitions: "tables" as export, inspect and import count them), {@code materializedViewsCompared} the
+ * materialized views compared beside them, and {@code rowsCompared} sums the tables' rows on side A, for the summary
+ * line. Partitioned parents hold no rows of their own and are not compared.
  */
 public record ComparisonReport(String left, String right, List<TableDiff> differences, List<String> onlyLeft,
-        List<String> onlyRight, int tablesCompared, long rowsCompared, boolean checksummed) {
+        List<String> onlyRight, int tablesCompared, int materializedViewsCompared, long rowsCompared,
+        boolean checksummed) {
 
     public ComparisonReport {
         differences = List.copyOf(differences);

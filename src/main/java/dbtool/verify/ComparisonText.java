@@ -13,8 +13,8 @@ public final class ComparisonText {
 
     /**
      * One line per difference, in table order (a missing table next to its neighbours reads better
-     * than in a separate block), then the summary: {@code equal: 12 tables, 1,234 rows} or
-     * {@code 3 differences in 12 tables}.
+     * than in a separate block), then the summary: {@code equal: 12 tables (+ 1 materialized view), 1,234 rows} or
+     * {@code 3 differences (12 tables on both sides compared)}; "tables" and rows count as export and import do.
      */
     public static List<String> lines(ComparisonReport report) {
         Map<String, String> byTable = new TreeMap<>();
@@ -28,11 +28,14 @@ public final class ComparisonText {
 
     public static String summary(ComparisonReport report) {
         String tables = plural(report.tablesCompared(), "table");
+        String matviews = plural(report.materializedViewsCompared(), "materialized view");
+        boolean anyMatview = report.materializedViewsCompared() > 0;
         if (report.equal()) {
-            return "equal: " + tables + ", " + plural(report.rowsCompared(), "row")
-                    + (report.checksummed() ? ", checksums match" : "");
+            return "equal: " + tables + (anyMatview ? " (+ " + matviews + ")" : "") + ", "
+                    + plural(report.rowsCompared(), "row") + (report.checksummed() ? ", checksums match" : "");
         }
-        return plural(report.differenceCount(), "difference") + " (" + tables + " on both sides compared)";
+        return plural(report.differenceCount(), "difference") + " (" + tables + (anyMatview ? ", " + matviews : "")
+                + " on both sides compared)";
     }
 
     private static String plural(long n, String noun) {

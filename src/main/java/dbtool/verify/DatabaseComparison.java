@@ -48,6 +48,7 @@ public final class DatabaseComparison {
         List<String> onlyLeft = new ArrayList<>();
         List<String> onlyRight = new ArrayList<>();
         int compared = 0;
+        int matviews = 0;
         long rows = 0;
         for (TableName name : names) {
             TableSnapshot l = left.get(name);
@@ -71,8 +72,12 @@ public final class DatabaseComparison {
             if (l.kind().equals(Manifest.Table.PARTITIONED)) {
                 continue;
             }
-            compared++;
-            rows += Math.max(lr, 0);
+            if (l.kind().equals(Manifest.Table.MATERIALIZED_VIEW)) {
+                matviews++;
+            } else {
+                compared++;
+                rows += Math.max(lr, 0);
+            }
             TableDiff difference;
             if (l.kind().equals(Manifest.Table.MATERIALIZED_VIEW) && (l.rows() == null) != (r.rows() == null)) {
                 // A manifest or catalog has no count for a materialized view that was never populated.
@@ -87,7 +92,8 @@ public final class DatabaseComparison {
                 differences.add(difference);
             }
         }
-        return new ComparisonReport(a.label(), b.label(), differences, onlyLeft, onlyRight, compared, rows, checksum);
+        return new ComparisonReport(a.label(), b.label(), differences, onlyLeft, onlyRight, compared, matviews, rows,
+                checksum);
     }
 
     private static TableDiff checksummed(String table, TableSnapshot l, TableSnapshot r, long lr, long rr) {

@@ -28,6 +28,12 @@ class ProgressLineTest {
     }
 
     @Test
+    void progressThatMovesATableAtATimeShowsTheTimeSpentNotAnEta() {
+        assertThat(new ProgressLine("restoring", "B", 1 * MIB, 70 * MIB, 65_000, "3 of 4 tables", false).render(100))
+                .endsWith("1.0 MiB of 70.0 MiB  0:01:05  3 of 4 tables");
+    }
+
+    @Test
     void finishedShowsTheTimeItTookNotAnEta() {
         String line = new ProgressLine("restoring", "B", 7 * MIB, 7 * MIB, 65_000, "8 of 8 tables").render(100);
         assertThat(line).startsWith("restoring 100% [====================================]")

@@ -72,7 +72,7 @@ class DatabaseComparisonTest {
                         + " equal row counts 5",
                 "public.mv: materialized view populated in A only",
                 "public.new: only in B",
-                "7 differences (4 tables on both sides compared)");
+                "7 differences (3 tables, 1 materialized view on both sides compared)");
     }
 
     @Test
