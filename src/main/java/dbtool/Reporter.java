@@ -55,6 +55,21 @@ public interface Reporter {
         default boolean steady() {
             return true;
         }
+
+        /** Progress towards a fixed total, read from {@code done}. */
+        static Progress of(java.util.function.LongSupplier done, long total) {
+            return new Progress() {
+                @Override
+                public long done() {
+                    return done.getAsLong();
+                }
+
+                @Override
+                public long total() {
+                    return total;
+                }
+            };
+        }
     }
 
     default void progressEnd() {}

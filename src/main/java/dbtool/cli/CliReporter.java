@@ -105,17 +105,7 @@ final class CliReporter implements Reporter {
     @Override
     public synchronized void progressStart(String task, long total, String unit) {
         steps.set(0);
-        progressStart(task, unit, new Progress() {
-            @Override
-            public long done() {
-                return steps.get();
-            }
-
-            @Override
-            public long total() {
-                return total;
-            }
-        });
+        progressStart(task, unit, Progress.of(steps::get, total));
     }
 
     @Override

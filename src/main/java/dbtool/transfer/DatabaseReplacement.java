@@ -105,7 +105,8 @@ public final class DatabaseReplacement implements AutoCloseable {
             throw Connections.explain(target, e);
         }
         removeHook();
-        reporter.info("replaced " + target.describe() + "; the previous database is kept as " + keptAs);
+        // Only with -v: import's and copy's summary say it once, with the dropdb command.
+        reporter.detail("swapped names: " + target.describe() + " is the new database, the previous one is " + keptAs);
         return keptAs;
     }
 

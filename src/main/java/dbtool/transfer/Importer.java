@@ -415,7 +415,8 @@ public final class Importer {
         boolean parallel = options.jobs() > 1;
         TocListing toc = tocOf(pgRestore, dumpDir, into);
         Map<String, Manifest.Table> dataItems = parallel && toc != null ? dataItems(toc, manifest) : Map.of();
-        RestoreProgress progress = toc != null ? RestoreProgress.of(toc, manifest, parallel) : null;
+        CopyBytesOnServer copying = new CopyBytesOnServer(into);
+        RestoreProgress progress = toc != null ? RestoreProgress.of(toc, dumpDir, parallel, copying) : null;
         // -v: the lines that say which table is loaded and when the index builds start (progress, early counts).
         List<String> args = new ArrayList<>(List.of("--jobs=" + Math.max(1, options.jobs()), "--verbose"));
         if (!options.keepOwners()) {
@@ -431,7 +432,7 @@ public final class Importer {
         if (progress != null) {
             reporter.progressStart("restoring", "B", progress.loading());
         }
-        try (early) {
+        try (early; copying) {
             result = new PgProcess(pgRestore, args, into, event -> {
                 if (progress != null) {
                     progress.onEvent(event, () -> {

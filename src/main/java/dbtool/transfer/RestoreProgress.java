@@ -1,10 +1,10 @@
 package dbtool.transfer;
 
 import dbtool.Reporter;
-import dbtool.archive.ArchiveLayout;
-import dbtool.archive.Manifest;
 import dbtool.pg.PgEvent;
 import dbtool.pg.TocListing;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -12,8 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Where pg_restore -v is, from its own lines: first the tables' data (loaded of total, and the bytes of their dump
- * files), then, once every table is loaded, the post-data items (indexes, constraints, triggers, materialized views'
+ * Where pg_restore -v is, from its own lines: first the tables' data (loaded of total; bytes of COPY data: those of the
+ * loaded tables plus what the server reports for the COPYs running, see {@link CopyBytesOnServer}), then, once every table is loaded, the post-data items (indexes, constraints, triggers, materialized views'
  * data) that a user knows as "building indexes". In parallel mode "finished item" marks each item done; a -j1 restore
  * only says what it starts, so an item counts as done when the next one starts, and all are done when it exits.
  */
@@ -32,6 +32,8 @@ final class RestoreProgress {
     }
 
     private final Map<String, Long> dataBytesByDumpId;
+    private final CopyBytesOnServer copying;
+    private final java.util.concurrent.atomic.AtomicLong highest = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.List<TocListing.Entry> dataEntries;
     private final boolean parallel;
     private final long dataBytes;
@@ -44,33 +46,65 @@ final class RestoreProgress {
     private String loading; // -j1: the data item being loaded, if any
 
     private RestoreProgress(Map<String, Long> dataBytesByDumpId, java.util.List<TocListing.Entry> dataEntries,
-            long postDataItems, boolean parallel) {
+            long postDataItems, boolean parallel, CopyBytesOnServer copying) {
         this.dataBytesByDumpId = dataBytesByDumpId;
+        this.copying = copying;
         this.dataEntries = dataEntries;
         this.parallel = parallel;
         this.dataBytes = dataBytesByDumpId.values().stream().mapToLong(Long::longValue).sum();
         this.postDataItems = postDataItems;
     }
 
-    /** The tables and post-data items of a dump, with each table's file size from the manifest. */
-    static RestoreProgress of(TocListing toc, Manifest manifest, boolean parallel) {
-        Map<String, Long> fileSizes = new HashMap<>();
-        for (Manifest.FileEntry f : manifest.files()) {
-            fileSizes.put(f.path(), f.size());
-        }
+    /**
+     * The tables and post-data items of an unpacked dump, with each table's COPY data size.
+     *
+     * @param copying the COPY bytes the server has taken in so far, or null: then a table counts once loaded
+     */
+    static RestoreProgress of(TocListing toc, Path dumpDir, boolean parallel, CopyBytesOnServer copying) {
         Map<String, Long> data = new HashMap<>();
         java.util.List<TocListing.Entry> entries = new java.util.ArrayList<>();
         long postData = 0;
         for (TocListing.Entry e : toc.entries()) {
             if (e.description().equals(TocListing.TABLE_DATA)) {
-                String dat = ArchiveLayout.DUMP_PREFIX + e.dumpId() + ".dat";
-                data.put(e.dumpId(), fileSizes.getOrDefault(dat, fileSizes.getOrDefault(dat + ".gz", 0L)));
+                data.put(e.dumpId(), copyDataSize(dumpDir, e.dumpId()));
                 entries.add(e);
             } else if (POST_DATA.contains(e.description())) {
                 postData++;
             }
         }
-        return new RestoreProgress(data, entries, postData, parallel);
+        return new RestoreProgress(data, entries, postData, parallel, copying);
+    }
+
+    /**
+     * The bytes pg_restore sends for one table: its .dat file, or what its .dat.gz inflates to. gzip keeps that size,
+     * modulo 2^32, in its last four bytes (pg_dump writes one gzip member per file): no need to inflate the file.
+     */
+    static long copyDataSize(Path dumpDir, String dumpId) {
+        try {
+            Path plain = dumpDir.resolve(dumpId + ".dat");
+            if (Files.exists(plain)) {
+                return Files.size(plain);
+            }
+            Path gz = dumpDir.resolve(dumpId + ".dat.gz");
+            if (!Files.exists(gz)) {
+                return 0;
+            }
+            long compressed = Files.size(gz);
+            if (compressed < 4) {
+                return 0;
+            }
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(gz)) {
+                java.nio.ByteBuffer tail = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                channel.read(tail, compressed - 4);
+                long size = Integer.toUnsignedLong(tail.flip().getInt());
+                while (size < compressed) { // inflated sizes past 4 GiB wrap around
+                    size += 1L << 32;
+                }
+                return size;
+            }
+        } catch (java.io.IOException e) {
+            return 0; // progress only
+        }
     }
 
     /** Takes one line of pg_restore -v; tells {@code phases} once, when every table is loaded. */
@@ -142,7 +176,9 @@ final class RestoreProgress {
         return new Reporter.Progress() {
             @Override
             public long done() {
-                return Math.min(bytesDone, dataBytes);
+                long inTables = copying != null && !building ? copying.getAsLong() : 0;
+                // A COPY that just ended may be counted in both for a moment: never past the total, never back.
+                return highest.accumulateAndGet(Math.min(bytesDone + inTables, dataBytes), Math::max);
             }
 
             @Override
@@ -157,7 +193,8 @@ final class RestoreProgress {
 
             @Override
             public boolean steady() {
-                return false; // a table's bytes count when it is loaded
+                // Without the server's COPY progress (before PostgreSQL 14) a table's bytes count when it is loaded.
+                return copying != null && copying.works();
             }
         };
     }

@@ -57,17 +57,7 @@ class ProgressLineTest {
     }
 
     private static Reporter.Progress fixed(AtomicLong done, long total) {
-        return new Reporter.Progress() {
-            @Override
-            public long done() {
-                return done.get();
-            }
-
-            @Override
-            public long total() {
-                return total;
-            }
-        };
+        return Reporter.Progress.of(done::get, total);
     }
 
     @Test

@@ -2,10 +2,15 @@ package dbtool.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dbtool.archive.Manifest;
 import dbtool.pg.PgEvent;
 import dbtool.pg.TocListing;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.io.TempDir;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -20,12 +25,16 @@ class RestoreProgressTest {
             "3229; 1259 16399 INDEX public b_idx postgres",
             "3376; 0 16402 MATERIALIZED VIEW DATA public mv postgres"));
 
-    private static Manifest manifest() {
-        return new Manifest(Manifest.FORMAT, Manifest.FIRST_FORMAT_VERSION, "dev", "2026-12-01T00:00:00Z", null,
-                new Manifest.Source("h", 5432, "d", "u"), "15.0", "15.0", "directory", "gzip", "gzip:1", "snapshot",
-                List.of(), List.of(), List.of(new Manifest.FileEntry("dump/3373.dat.gz", 9000),
-                        new Manifest.FileEntry("dump/3374.dat.gz", 1000), new Manifest.FileEntry("dump/toc.dat", 50)),
-                null, null, null);
+    @TempDir
+    Path dump;
+
+    /** 3373 inflates to 9000 bytes (gzip), 3374 is 1000 bytes of plain COPY data. */
+    private Path dump() throws IOException {
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(dump.resolve("3373.dat.gz")))) {
+            out.write(new byte[9000]);
+        }
+        Files.write(dump.resolve("3374.dat"), new byte[1000]);
+        return dump;
     }
 
     private static void feed(RestoreProgress progress, AtomicInteger phases, String... lines) {
@@ -35,14 +44,15 @@ class RestoreProgressTest {
     }
 
     @Test
-    void parallelRestoreCountsFinishedTablesAndTheirBytesThenBuildsIndexes() {
-        RestoreProgress progress = RestoreProgress.of(TOC, manifest(), true);
+    void parallelRestoreCountsFinishedTablesAndTheirBytesThenBuildsIndexes() throws IOException {
+        RestoreProgress progress = RestoreProgress.of(TOC, dump(), true, null);
         AtomicInteger phases = new AtomicInteger();
         feed(progress, phases, "pg_restore: launching item 3374 TABLE DATA b",
                 "pg_restore: processing data for table \"public.b\"", "pg_restore: finished item 3374 TABLE DATA b");
         assertThat(progress.loading().done()).isEqualTo(1000);
         assertThat(progress.loading().total()).isEqualTo(10_000);
         assertThat(progress.loading().detail()).isEqualTo("1 of 2 tables");
+        assertThat(progress.loading().steady()).as("without the server's COPY progress: no ETA").isFalse();
         assertThat(phases).as("not before every table is loaded").hasValue(0);
 
         feed(progress, phases, "pg_restore: finished item 3373 TABLE DATA a",
@@ -57,8 +67,8 @@ class RestoreProgressTest {
     }
 
     @Test
-    void singleJobRestoreCountsATableDoneWhenTheNextStepStarts() {
-        RestoreProgress progress = RestoreProgress.of(TOC, manifest(), false);
+    void singleJobRestoreCountsATableDoneWhenTheNextStepStarts() throws IOException {
+        RestoreProgress progress = RestoreProgress.of(TOC, dump(), false, null);
         AtomicInteger phases = new AtomicInteger();
         feed(progress, phases, "pg_restore: processing data for table \"public.a\"");
         assertThat(progress.loading().detail()).isEqualTo("0 of 2 tables");
