@@ -296,7 +296,7 @@ class BackupIT {
         assertThat(prune.json().get("projects").get(0).get("kept")).isEmpty();
         assertThat(prune.json().get("projects").get(0).get("removed")).isEmpty();
         assertThat(prune.json().get("projects").get(0).get("leftovers").get(0).asText()).endsWith(body);
-        assertThat(prune.json().get(0).get("leftovers").get(1).asText()).endsWith(leftover);
+        assertThat(prune.json().get("projects").get(0).get("leftovers").get(1).asText()).endsWith(leftover);
 
         Cli next = dbtool("backup", "--project", "big", "--config", cfg.toString(), "--json");
         assertThat(next.code()).as(next.err()).isZero();
@@ -348,7 +348,7 @@ class BackupIT {
         assertThat(summary.get("verified").asBoolean()).isTrue();
         assertThat(Path.of(summary.get("archive").asText() + ".verified")).exists();
         Cli list = dbtool("backups", "list", "--project", "shop", "--config", cfg.toString(), "--json");
-        assertThat(list.json().get(0).get("verified").asBoolean()).isTrue();
+        assertThat(list.json().get("archives").get(0).get("verified").asBoolean()).isTrue();
         assertThat(verifyDatabases()).isEmpty();
     }
 
