@@ -134,7 +134,7 @@ class S3HealthIT {
 
         CliRun list = dbtool("backups", "list", "--project", "shop", "--config", cfg.toString(), "--json");
         assertThat(list.exitCode()).as(list.toString()).isZero();
-        JsonNode archives = json(list);
+        JsonNode archives = json(list).get("archives");
         assertThat(archives).hasSize(2);
         assertThat(archives.get(0).get("rows").asLong()).isEqualTo(2000);
         assertThat(archives.get(0).get("rows_change").asLong()).isEqualTo(-4500);
@@ -172,7 +172,7 @@ class S3HealthIT {
         // Without the history (archives from before it existed), the rows come from the manifests in the bucket.
         s3.client().deleteObject(b -> b.bucket(bucket).key("nightly/shop/shop" + RunHistory.SUFFIX));
         JsonNode fromManifests = json(dbtool("backups", "list", "--project", "shop", "--config", cfg.toString(),
-                "--json"));
+                "--json")).get("archives");
         assertThat(fromManifests.get(0).get("rows").asLong()).isEqualTo(2000);
         assertThat(fromManifests.get(1).get("rows").asLong()).isEqualTo(6500);
 
