@@ -45,7 +45,11 @@ public final class ArchiveReader {
         return archive.resolveSibling(archive.getFileName() + ".sha256");
     }
 
-    /** Reads only the first entry: enough for inspect, which must stay fast on 100 GB archives. */
+    /**
+     * The manifest, read as cheaply as the archive allows (inspect must stay fast on 100 GB archives): from the
+     * archive's last member (format 3, not encrypted), else from its first entry (formats 1 and 2), else by
+     * streaming the archive up to the manifest (an encrypted format 3 archive). Nothing is verified.
+     */
     public static Manifest readManifest(Path archive) {
         return readManifest(archive, Decryptor.NONE);
     }
@@ -55,15 +59,43 @@ public final class ArchiveReader {
         return readManifest(ArchiveInput.of(archive), decryptor);
     }
 
-    /** Reads only the first entry, wherever the archive is stored, decrypting it when it is encrypted. */
+    /** {@link #readManifest(Path)}, wherever the archive is stored, decrypting it when it is encrypted. */
     public static Manifest readManifest(ArchiveInput archive, Decryptor decryptor) {
+        return manifest(archive, decryptor, false).orElseThrow();
+    }
+
+    /**
+     * The manifest when it can be read without streaming the archive (from its tail, or its first entry), else
+     * empty: import then learns it while it unpacks instead of decrypting the archive twice.
+     */
+    public static java.util.Optional<Manifest> readManifestIfQuick(ArchiveInput archive, Decryptor decryptor) {
+        return manifest(archive, decryptor, true);
+    }
+
+    private static java.util.Optional<Manifest> manifest(ArchiveInput archive, Decryptor decryptor, boolean quick) {
         String name = archive.name();
-        try (InputStream raw = open(archive, decryptor); TarArchiveInputStream tar = tar(raw)) {
-            TarArchiveEntry first = firstEntry(tar, name);
-            if (first == null || !first.getName().equals(ArchiveLayout.MANIFEST)) {
-                throw DbToolException.archive(name + " is not a dbtool archive (it does not start with manifest.json)");
+        try {
+            java.util.Optional<Manifest> fromTail = ArchiveTail.readManifest(archive, MAX_METADATA_BYTES);
+            if (fromTail.isPresent()) {
+                return fromTail;
             }
-            return ManifestJson.read(readSmall(tar, first, name), name);
+        } catch (NoSuchFileException e) {
+            throw DbToolException.usage("archive " + archive.location() + " does not exist");
+        } catch (IOException e) {
+            throw damaged(name, e);
+        }
+        try (InputStream raw = open(archive, decryptor); TarArchiveInputStream tar = tar(raw)) {
+            TarArchiveEntry entry = firstEntry(tar, name);
+            while (entry != null && !entry.getName().equals(ArchiveLayout.MANIFEST)) {
+                if (quick) {
+                    return java.util.Optional.empty();
+                }
+                entry = nextEntry(tar, name);
+            }
+            if (entry == null) {
+                throw DbToolException.archive(name + " is not a dbtool archive (it holds no manifest.json)");
+            }
+            return java.util.Optional.of(ManifestJson.read(readSmall(tar, entry, name), name));
         } catch (IOException e) {
             throw damaged(name, e);
         }
@@ -100,13 +132,25 @@ public final class ArchiveReader {
                 ReadAheadInputStream ahead = new ReadAheadInputStream(decompressed, BUFFER);
                 TarArchiveInputStream tar = new TarArchiveInputStream(ahead, BUFFER)) {
             byte[] buffer = new byte[BUFFER];
+            if (extractTo != null) {
+                Files.createDirectories(extractTo.resolve(ArchiveLayout.DUMP_DIR));
+            }
+            // The manifest may come first (formats 1, 2) or last (3): entries before it are checked against it
+            // when it arrives, and nothing is trusted before SHA256SUMS, the last entry, agrees with both.
+            Map<String, Long> sizes = new HashMap<>();
+            boolean first = true;
             TarArchiveEntry entry;
-            while ((entry = manifest == null ? firstEntry(tar, name) : nextEntry(tar, name)) != null) {
+            while ((entry = first ? firstEntry(tar, name) : nextEntry(tar, name)) != null) {
+                first = false;
                 String entryName = entry.getName();
-                if (manifest == null) {
-                    if (!entryName.equals(ArchiveLayout.MANIFEST)) {
-                        throw DbToolException.archive(name + " is not a dbtool archive (it does not start with manifest.json)");
-                    }
+                if (listed != null) {
+                    throw DbToolException.archive(name + ": entry '" + entryName + "' follows SHA256SUMS; refusing the archive");
+                }
+                if (actual.containsKey(entryName)) {
+                    throw DbToolException.archive(name + ": entry '" + entryName + "' appears twice; refusing the archive");
+                }
+                if (entryName.equals(ArchiveLayout.MANIFEST)) {
+                    requirePlainFile(entry, name);
                     byte[] json = readSmall(tar, entry, name);
                     actual.put(entryName, Sha256.hex(json));
                     manifest = ManifestJson.read(json, name);
@@ -117,16 +161,10 @@ public final class ArchiveReader {
                         }
                         expectedSizes.put(f.path(), f.size());
                     }
-                    if (extractTo != null) {
-                        Files.createDirectories(extractTo.resolve(ArchiveLayout.DUMP_DIR));
+                    for (Map.Entry<String, Long> seen : sizes.entrySet()) {
+                        requireListed(name, expectedSizes, seen.getKey(), seen.getValue());
                     }
                     continue;
-                }
-                if (listed != null) {
-                    throw DbToolException.archive(name + ": entry '" + entryName + "' follows SHA256SUMS; refusing the archive");
-                }
-                if (actual.containsKey(entryName)) {
-                    throw DbToolException.archive(name + ": entry '" + entryName + "' appears twice; refusing the archive");
                 }
                 if (entryName.equals(ArchiveLayout.CHECKSUMS)) {
                     requirePlainFile(entry, name);
@@ -137,16 +175,15 @@ public final class ArchiveReader {
                     continue;
                 }
                 requirePlainFile(entry, name);
-                if (!ArchiveLayout.isDataFile(entryName) || !expectedSizes.containsKey(entryName)) {
-                    throw DbToolException.archive(name + ": unexpected entry '" + entryName
-                            + "' (not listed in the manifest); refusing the archive");
+                if (!ArchiveLayout.isDataFile(entryName)) {
+                    throw DbToolException.archive(name + " is not a dbtool archive (unexpected entry '" + entryName
+                            + "'); refusing it");
                 }
-                long size = expectedSizes.get(entryName);
-                if (entry.getSize() != size) {
-                    throw DbToolException.archive(name + ": entry '" + entryName + "' is " + entry.getSize()
-                            + " bytes but the manifest says " + size + "; refusing the archive");
+                if (expectedSizes != null) {
+                    requireListed(name, expectedSizes, entryName, entry.getSize());
                 }
-                actual.put(entryName, copy(tar, entryName, size, extractTo, buffer, name));
+                sizes.put(entryName, entry.getSize());
+                actual.put(entryName, copy(tar, entryName, entry.getSize(), extractTo, buffer, name));
             }
             // Hash whatever follows the tar's end marker too: the sidecar covers the whole file.
             ahead.stop(); // the raw stream is ours again
@@ -160,8 +197,11 @@ public final class ArchiveReader {
         } catch (IOException e) {
             throw damaged(name, e);
         }
-        if (manifest == null) {
+        if (manifest == null && actual.isEmpty()) {
             throw DbToolException.archive(name + " is empty or not a dbtool archive");
+        }
+        if (manifest == null) {
+            throw DbToolException.archive(name + " is truncated: manifest.json, near its end, is missing");
         }
         if (listed == null) {
             throw DbToolException.archive(name + " is truncated: SHA256SUMS, the last entry, is missing");
@@ -177,6 +217,18 @@ public final class ArchiveReader {
             sidecarChecked = true;
         }
         return new Result(manifest, sidecarChecked, archiveBytes, actual.size());
+    }
+
+    private static void requireListed(String name, Map<String, Long> expectedSizes, String entryName, long size) {
+        Long expected = expectedSizes.get(entryName);
+        if (expected == null) {
+            throw DbToolException.archive(name + ": unexpected entry '" + entryName
+                    + "' (not listed in the manifest); refusing the archive");
+        }
+        if (size != expected) {
+            throw DbToolException.archive(name + ": entry '" + entryName + "' is " + size
+                    + " bytes but the manifest says " + expected + "; refusing the archive");
+        }
     }
 
     private static void compare(String name, Manifest manifest, Checksums listed, Map<String, String> actual) {

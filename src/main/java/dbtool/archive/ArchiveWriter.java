@@ -2,19 +2,14 @@ package dbtool.archive;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dbtool.crypto.AgeEncryption;
-import dbtool.crypto.ScratchCipher;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -29,22 +24,23 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
- * Writes an archive in two steps, so that packing can run while pg_dump still writes:
+ * Writes an archive as one sequential stream straight into its destination (a file, an upload), so packing and
+ * uploading run while pg_dump still writes and no copy of the archive is staged on local disk:
  *
  * <ol>
  *   <li>a {@link Body}: the dump/ tar entries, in whatever order the files become complete, through the
- *       compressor into a temporary file, without tar's end-of-archive blocks. Each file is hashed while it
- *       is copied.
- *   <li>{@link #assemble}: the archive file is [one compressed member/frame holding the tar entry
- *       manifest.json] + [the body's bytes, copied as they are] + [one member/frame holding SHA256SUMS and
- *       tar's end-of-archive blocks]. Concatenated gzip members and zstd frames decompress to one
- *       continuous tar stream, so tar and {@link ArchiveReader} see manifest.json first, dump/, then
- *       SHA256SUMS last. The archive's own SHA-256 (for the sidecar) is computed while it is written.
+ *       compressor into the target, without tar's end-of-archive blocks. Each file is hashed while it is copied.
+ *   <li>{@link Body#finish}: ends the body's gzip member / zstd frame and writes one last member/frame holding
+ *       manifest.json, SHA256SUMS and tar's end-of-archive blocks. Concatenated gzip members and zstd frames
+ *       decompress to one continuous tar stream, so tar sees dump/ first and manifest.json, SHA256SUMS last.
  * </ol>
  *
- * <p>With encryption, that whole byte stream goes through age on its way into the archive file (the
- * sidecar is of the encrypted file), and the body file is kept encrypted under a key that lives only in
- * memory ({@link ScratchCipher}), so the packed data is never on disk in plaintext.
+ * <p>The manifest comes last because it is only known at the end (row counts, the list of files); being in its
+ * own small final member/frame, {@link ArchiveReader#readManifest} finds it from the archive's tail without
+ * reading the rest. The archive's own SHA-256 (for the sidecar) and size are computed while it is written.
+ *
+ * <p>With encryption, that whole byte stream goes through age on its way into the target (the sidecar is of
+ * the encrypted bytes).
  *
  * <p>Tar entries are written with a 512-byte block size: every entry ends on a record boundary and
  * nothing stays buffered between the pieces, so the pieces join into one valid tar. Memory stays flat.
@@ -63,7 +59,7 @@ public final class ArchiveWriter {
      *     parallel workers, so the outer gzip only stores them: a second deflate pass would double the
      *     CPU for a few percent of size.
      * @param workers zstd compression threads for the body
-     * @param encryption the recipients the archive file is encrypted to, or null for plaintext
+     * @param encryption the recipients the archive is encrypted to, or null for plaintext
      */
     public ArchiveWriter(Compression compression, int workers, AgeEncryption encryption) {
         this.compression = compression;
@@ -79,84 +75,25 @@ public final class ArchiveWriter {
     /** What was written: the archive's own SHA-256 (for the sidecar) and its size. */
     public record Written(String sha256, long size) {}
 
-    /** Starts a body in {@code bodyFile}, which must not exist; entries get {@code mtime}. */
-    public Body openBody(Path bodyFile, Instant mtime) throws IOException {
-        return new Body(bodyFile, mtime);
-    }
-
     /**
-     * Writes the finished archive to {@code target} (which must not exist) from a body and the manifest
-     * describing it, and fsyncs it. The manifest's files must be the body's files.
+     * Starts an archive in {@code target} (a file, an upload), which is neither closed nor synced: its owner
+     * commits or aborts it. Entries get {@code mtime}.
      */
-    public Written assemble(Body body, Manifest manifest, Path target) throws IOException {
-        requireMatching(body, manifest);
-        try (FileChannel channel = FileChannel.open(target, java.util.Set.of(StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-            BufferedOutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER);
-            Written written = assemble(body, manifest, out);
-            out.flush();
-            channel.force(true);
-            return written;
-        }
+    public Body open(OutputStream target, Instant mtime) throws IOException {
+        return new Body(target, mtime);
     }
 
     /**
-     * Writes the finished archive as one stream into {@code target} (a file, an upload), from a body and the
-     * manifest describing it; flushes but neither closes nor syncs it. The manifest's files must be the body's files.
-     */
-    public Written assemble(Body body, Manifest manifest, OutputStream target) throws IOException {
-        requireMatching(body, manifest);
-        Instant mtime = Instant.parse(manifest.createdAt());
-        MessageDigest archiveDigest = Sha256.newDigest();
-        CountingOutputStream counted = new CountingOutputStream(new DigestOutputStream(new NonClosing(target), archiveDigest));
-        BufferedOutputStream out = new BufferedOutputStream(encryption == null ? counted : encryption.encrypt(counted), BUFFER);
-
-        byte[] manifestBytes = ManifestJson.write(manifest);
-        Map<String, String> sums = new LinkedHashMap<>();
-        sums.put(ArchiveLayout.MANIFEST, Sha256.hex(manifestBytes));
-        sums.putAll(body.sums());
-
-        OutputStream head = compress(new NonClosing(out), false);
-        TarArchiveOutputStream headTar = tar(head);
-        putBytes(headTar, ArchiveLayout.MANIFEST, manifestBytes, mtime);
-        head.close(); // the member's trailer; the tar itself is not finished here
-
-        try (InputStream in = body.scratch == null ? Files.newInputStream(body.file)
-                : body.scratch.decrypt(Files.newInputStream(body.file))) {
-            byte[] buffer = new byte[BUFFER];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                out.write(buffer, 0, n);
-            }
-        }
-
-        OutputStream tail = compress(new NonClosing(out), false);
-        TarArchiveOutputStream tailTar = tar(tail);
-        putBytes(tailTar, ArchiveLayout.CHECKSUMS, new Checksums(sums).toBytes(new ArrayList<>(sums.keySet())), mtime);
-        tailTar.finish(); // tar's end-of-archive blocks
-        tail.close();
-        out.close(); // age's last chunk; closing counted only flushes, the target stays open
-        return new Written(Sha256.hex(archiveDigest), counted.count);
-    }
-
-    private static void requireMatching(Body body, Manifest manifest) throws IOException {
-        body.finish();
-        if (!manifest.files().equals(body.files())) {
-            throw new IllegalArgumentException("the manifest's files are not the body's files");
-        }
-    }
-
-    /**
-     * The dump/ entries of an archive under construction. {@link #add} may be called from one thread at
-     * a time (it is synchronized); a file must be complete when it is added, and it must not change
-     * while it is copied: growing or shrinking is an error.
+     * An archive under construction. {@link #add} may be called from one thread at a time (it is synchronized);
+     * a file must be complete when it is added, and it must not change while it is copied: growing or shrinking
+     * is an error.
      */
     public final class Body implements Closeable {
-        private final Path file;
         private final Instant mtime;
-        private final FileChannel channel;
-        /** Only for an encrypted archive: the body's bytes on disk are encrypted under a key in memory. */
-        private final ScratchCipher scratch;
+        private final MessageDigest archiveDigest = Sha256.newDigest();
+        private final CountingOutputStream counted;
+        /** The stored bytes (age-encrypted when the archive is): every member/frame goes through it. */
+        private final OutputStream out;
         private final OutputStream compressed;
         private final TarArchiveOutputStream tar;
         private final Map<String, String> sums = new LinkedHashMap<>();
@@ -165,28 +102,12 @@ public final class ArchiveWriter {
         private volatile boolean abandoned;
         private boolean finished;
 
-        private Body(Path file, Instant mtime) throws IOException {
-            this.file = file;
+        private Body(OutputStream target, Instant mtime) throws IOException {
             this.mtime = mtime;
-            this.channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            this.scratch = encryption == null ? null : new ScratchCipher();
-            boolean ok = false;
-            try {
-                OutputStream onDisk = Channels.newOutputStream(channel);
-                this.compressed = compress(new NonClosing(new BufferedOutputStream(
-                        scratch == null ? onDisk : scratch.encrypt(onDisk), BUFFER)), true);
-                this.tar = tar(compressed);
-                ok = true;
-            } finally {
-                if (!ok) {
-                    channel.close();
-                }
-            }
-        }
-
-        public Path file() {
-            return file;
+            this.counted = new CountingOutputStream(new DigestOutputStream(new NonClosing(target), archiveDigest));
+            this.out = new BufferedOutputStream(encryption == null ? counted : encryption.encrypt(counted), BUFFER);
+            this.compressed = compress(new NonClosing(out), true);
+            this.tar = tar(compressed);
         }
 
         /** Appends {@code source} as {@code entryName} and returns its entry; progress gets the bytes copied. */
@@ -201,9 +122,10 @@ public final class ArchiveWriter {
         public synchronized Manifest.FileEntry add(Path source, String entryName, LongConsumer bytesCopied,
                 OutputStream alsoTo) throws IOException {
             if (finished) {
-                throw new IllegalStateException("body already finished");
+                throw new IllegalStateException("archive already finished");
             }
-            if (sums.containsKey(entryName)) {
+            if (sums.containsKey(entryName) || entryName.equals(ArchiveLayout.MANIFEST)
+                    || entryName.equals(ArchiveLayout.CHECKSUMS)) {
                 throw new IOException(entryName + " was packed twice");
             }
             if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
@@ -239,26 +161,37 @@ public final class ArchiveWriter {
             return written;
         }
 
-        /** The entries so far, in body order. */
+        /** The entries so far, in archive order. */
         public synchronized List<Manifest.FileEntry> files() {
             return List.copyOf(files);
         }
 
-        synchronized Map<String, String> sums() {
-            return new LinkedHashMap<>(sums);
-        }
-
-        /** Ends the compressed stream (no tar end-of-archive blocks) and closes the file. Idempotent. */
-        public synchronized void finish() throws IOException {
+        /**
+         * Ends the archive: the body's member/frame, then a last one with the manifest (whose files must be this
+         * body's files), SHA256SUMS and tar's end-of-archive blocks; flushes the target but neither closes nor
+         * syncs it.
+         */
+        public synchronized Written finish(Manifest manifest) throws IOException {
             if (finished) {
-                return;
+                throw new IllegalStateException("archive already finished");
+            }
+            if (!manifest.files().equals(files)) {
+                throw new IllegalArgumentException("the manifest's files are not the archive's files");
             }
             finished = true;
-            try {
-                compressed.close(); // flushes the compressor's trailer into the channel
-            } finally {
-                channel.close();
-            }
+            compressed.close(); // the body member's trailer; the tar itself is not finished here
+
+            byte[] manifestBytes = ManifestJson.write(manifest);
+            Map<String, String> all = new LinkedHashMap<>(sums);
+            all.put(ArchiveLayout.MANIFEST, Sha256.hex(manifestBytes));
+            OutputStream last = compress(new NonClosing(out), false);
+            TarArchiveOutputStream lastTar = tar(last);
+            putBytes(lastTar, ArchiveLayout.MANIFEST, manifestBytes, mtime);
+            putBytes(lastTar, ArchiveLayout.CHECKSUMS, new Checksums(all).toBytes(new ArrayList<>(all.keySet())), mtime);
+            lastTar.finish(); // tar's end-of-archive blocks
+            last.close();
+            out.close(); // age's last chunk; closing counted only flushes, the target stays open
+            return new Written(Sha256.hex(archiveDigest), counted.count);
         }
 
         /** Stops a copy in progress (from another thread) at its next buffer. */
@@ -266,19 +199,15 @@ public final class ArchiveWriter {
             abandoned = true;
         }
 
-        /** Closes without finishing when {@link #finish} was not called; the caller deletes the file. */
+        /**
+         * Without {@link #finish}: stops here and writes nothing more; the target's owner aborts it (an archive
+         * without its manifest and SHA256SUMS is never taken for a whole one).
+         */
         @Override
         public void close() {
             abandoned = true;
             synchronized (this) {
-                if (!finished) {
-                    finished = true;
-                    try {
-                        channel.close();
-                    } catch (IOException ignored) {
-                        // the file is deleted by its owner
-                    }
-                }
+                finished = true;
             }
         }
     }

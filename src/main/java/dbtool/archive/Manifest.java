@@ -31,12 +31,16 @@ public record Manifest(
 
     public static final String FORMAT = "dbtool-archive";
     /**
-     * The newest format this dbtool reads and writes. Version 1 archives (no database properties, no
-     * partial-export record, no globals.sql) still import; version 2 adds only optional fields, and an
-     * archive is written as version 2 only when it holds a file outside dump/ (globals.sql), which a
+     * The format this dbtool writes, and the newest it reads. Version 3: manifest.json and SHA256SUMS are the
+     * archive's last entries (written after the dump, so an export streams into its destination while pg_dump
+     * runs), with globals.sql when the export had --globals ({@link #globals}). Versions 1 and 2 have
+     * manifest.json first and still import: version 1 has no database properties, no partial-export record and
+     * no globals.sql; version 2 only adds those optional fields and was written only with globals.sql, which a
      * version 1 reader would refuse as unexpected rather than restore without it.
      */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
+    /** Manifest first, with globals.sql. */
+    public static final int GLOBALS_FORMAT_VERSION = 2;
     public static final int FIRST_FORMAT_VERSION = 1;
 
     /** An archive as dbtool 1 wrote it: no database properties, nothing partial, no globals. */

@@ -29,6 +29,9 @@ public interface ArchiveStore extends AutoCloseable {
     /** Streams an object from its start. @throws NoSuchFileException when it does not exist */
     InputStream open(String name) throws IOException;
 
+    /** {@code length} bytes of an object from {@code position}. @throws NoSuchFileException when it does not exist */
+    byte[] read(String name, long position, int length) throws IOException;
+
     /** An object's size. @throws NoSuchFileException when it does not exist */
     long size(String name) throws IOException;
 

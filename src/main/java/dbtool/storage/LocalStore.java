@@ -135,6 +135,11 @@ public final class LocalStore implements ArchiveStore {
     }
 
     @Override
+    public byte[] read(String name, long position, int length) throws IOException {
+        return dbtool.archive.ArchiveInput.readRange(resolve(name), position, length);
+    }
+
+    @Override
     public InputStream open(String name) throws IOException {
         return Files.newInputStream(resolve(name));
     }

@@ -466,6 +466,20 @@ public final class S3Store implements ArchiveStore {
         }
     }
 
+    /** A plain ranged GET (never the multipart client's part downloads, which S3-compatible stores may refuse). */
+    @Override
+    public byte[] read(String name, long position, int length) throws NoSuchFileException {
+        if (length == 0) {
+            return new byte[0];
+        }
+        try {
+            return call("read " + locationOf(name), () -> client.getObjectAsBytes(b -> b.bucket(where.bucket())
+                    .key(key(name)).range("bytes=" + position + "-" + (position + length - 1)))).asByteArray();
+        } catch (MissingObject e) {
+            throw new NoSuchFileException(locationOf(name));
+        }
+    }
+
     /** A plain GET from {@code position} on (a byte range, never a part number), of exactly {@code etag} when given. */
     private ResponseInputStream<GetObjectResponse> get(String name, String etag, long position) {
         return call("read " + locationOf(name), () -> client.getObject(b -> b.bucket(where.bucket()).key(key(name))

@@ -24,6 +24,11 @@ public record StoredArchive(ArchiveStore store, String name) implements ArchiveI
     }
 
     @Override
+    public byte[] read(long position, int length) throws IOException {
+        return store.read(name, position, length);
+    }
+
+    @Override
     public Optional<String> sidecar() throws IOException {
         return store.readText(sidecarName());
     }

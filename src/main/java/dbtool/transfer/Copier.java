@@ -62,8 +62,9 @@ public final class Copier {
             // Before anything is dumped: a target that is not empty or lacks an extension fails now, not after an hour.
             boolean exists;
             try {
-                exists = importer.preflight(target, sourceExtensions.stream().map(Manifest.Extension::name).toList(),
-                        options.clean());
+                Importer.Preflight checked = importer.preflight(target, options.clean());
+                checked.requireExtensions(sourceExtensions);
+                exists = checked.exists();
             } catch (DbToolException e) {
                 if (e.exitCode() == ExitCode.USAGE && e.getMessage().contains("is not empty")) {
                     throw DbToolException.usage("target database " + target.describe() + " is not empty; copy into an"

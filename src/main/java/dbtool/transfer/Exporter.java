@@ -106,16 +106,19 @@ public final class Exporter {
                     .filter(r -> r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) ? r.populated()
                             : r.kind().equals(Manifest.Table.TABLE) && !countFromDump)
                     .toList();
-            // Pack while pg_dump writes: each table file joins the archive body as soon as pg_dump closed it.
+            // Pack while pg_dump writes: each table file goes into the archive (and up to the bucket) as soon as
+            // pg_dump closed it. Nothing of the archive is staged locally.
             ArchiveWriter writer = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()), options.encryption());
-            Path bodyFile = work.track(target.staging().resolve("." + target.name() + ".body"));
             ArchiveWriter.Written written;
             Manifest manifest;
             DumpProgress progress = new DumpProgress(dumpDir, relations, options.jobs() > 1,
                     options.compression() == Compression.GZIP);
+            Path partial = target.store().localDirectory()
+                    .map(d -> work.track(d.resolve(LocalStore.partialName(target.name())))).orElse(null);
             // Count while pg_dump reads: same snapshot, so the same rows, and the scans overlap.
             try (SnapshotRowCounter counting = new SnapshotRowCounter(snapshotConnection, scanned);
-                    ArchiveWriter.Body body = writer.openBody(bodyFile, target.createdAt());
+                    Upload upload = target.store().create(target.name());
+                    ArchiveWriter.Body body = writer.open(upload.stream(), target.createdAt());
                     DumpPacker packer = new DumpPacker(body, dumpDir, progress::packed)) {
                 runPgDump(pgDump, options, snapshot, dumpDir, progress, packer::onPgDumpEvent);
                 packer.awaitReported();
@@ -145,9 +148,7 @@ public final class Exporter {
                     body.add(globalsFile, ArchiveLayout.GLOBALS, n -> { });
                     globals = new Manifest.Globals(ArchiveLayout.GLOBALS, options.rolePasswords());
                 }
-                body.finish();
-                manifest = new Manifest(Manifest.FORMAT,
-                        globals != null ? Manifest.FORMAT_VERSION : Manifest.FIRST_FORMAT_VERSION, toolVersion,
+                manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, toolVersion,
                         target.createdAt().toString(), options.project(),
                         new Manifest.Source(source.host(), source.port(), source.database(), source.effectiveUser()),
                         server.toString(), pgDump.version().toString(), "directory",
@@ -157,10 +158,12 @@ public final class Exporter {
                         database.isEmpty() ? null : database,
                         options.partial() ? new Manifest.Partial(options.schemas(), options.excludeTables()) : null,
                         globals);
-                written = upload(writer, body, manifest, target, work);
+                written = body.finish(manifest);
+                upload.commit();
+                if (partial != null) {
+                    work.release(partial);
+                }
             }
-            Files.delete(bodyFile);
-            work.release(bodyFile);
             // The sidecar is written last: an archive without one is recognisably unfinished.
             String sidecarName = target.name() + ".sha256";
             target.store().writeText(sidecarName, Checksums.sidecarLine(written.sha256(), target.name()));
@@ -184,27 +187,6 @@ public final class Exporter {
      * $DBTOOL_WORK_DIR (default: the system's temporary directory). The store is handed on to the result.
      */
     private record Target(ArchiveStore store, Path staging, String name, Instant createdAt, Path workDir) {}
-
-    /**
-     * Streams the archive into its store: a .partial file renamed into place after fsync, or a multipart upload that
-     * is completed only at the end, so no reader ever sees half an archive under the final name.
-     */
-    private static ArchiveWriter.Written upload(ArchiveWriter writer, ArchiveWriter.Body body, Manifest manifest,
-            Target target, WorkFiles work) throws IOException {
-        Path partial = target.store().localDirectory().map(d -> d.resolve(LocalStore.partialName(target.name())))
-                .orElse(null);
-        if (partial != null) {
-            work.track(partial);
-        }
-        try (Upload upload = target.store().create(target.name())) {
-            ArchiveWriter.Written written = writer.assemble(body, manifest, upload.stream());
-            upload.commit();
-            if (partial != null) {
-                work.release(partial);
-            }
-            return written;
-        }
-    }
 
     private static final java.util.regex.Pattern ARCHIVE_LIKE =
             java.util.regex.Pattern.compile(".*\\.(tar\\.gz|tgz|tar\\.zst|tzst|tar|gz|zst|zip|age)$");

@@ -55,18 +55,20 @@ public final class Importer {
         ConnectionSettings target = options.target();
         String archiveName = options.archive().name();
         try (WorkFiles work = new WorkFiles()) {
-            Manifest head = ArchiveReader.readManifest(options.archive(), options.decryptor());
-            if (options.globals() && !head.hasGlobals()) {
-                throw DbToolException.usage(archiveName + " holds no roles (it was exported without --globals);"
-                        + " import it without --globals, or export again with --globals");
+            // Cheap for every archive but an encrypted manifest-last one, which would have to be decrypted twice: its
+            // manifest is checked once it is unpacked, still before anything is written to the server.
+            java.util.Optional<Manifest> head = ArchiveReader.readManifestIfQuick(options.archive(), options.decryptor());
+            if (head.isPresent()) {
+                requireGlobalsIfAsked(head.get(), options, archiveName);
+                tools.forServer("pg_restore", majorOf(head.get().pgDumpVersion()));
             }
-            PgTool pgRestore = tools.forServer("pg_restore", majorOf(head.pgDumpVersion()));
             Path workDir = work.createImportDir(options.workDir(), archiveName);
-            requireSpace(workDir, head);
+            if (head.isPresent()) {
+                requireSpace(workDir, head.get());
+            }
             // The target's read-only checks run while the archive is verified: both must pass before
             // anything is written to the server, and an unreachable server should not wait for 100 GB.
-            List<String> extensions = head.extensions().stream().map(Manifest.Extension::name).toList();
-            CompletableFuture<Boolean> preflight = CompletableFuture.supplyAsync(() -> preflight(target, extensions, options.clean()));
+            CompletableFuture<Preflight> preflight = CompletableFuture.supplyAsync(() -> preflight(target, options.clean()));
             reporter.progressStart("checking and unpacking", options.archive().size(), "B");
             ArchiveReader.Result read;
             try {
@@ -83,7 +85,11 @@ public final class Importer {
             if (!read.sidecarChecked()) {
                 reporter.warn(archiveName + " has no .sha256 sidecar; relying on the checksums inside the archive");
             }
-            boolean exists = join(preflight);
+            Preflight checked = join(preflight);
+            requireGlobalsIfAsked(manifest, options, archiveName);
+            PgTool pgRestore = tools.forServer("pg_restore", majorOf(manifest.pgDumpVersion()));
+            checked.requireExtensions(manifest.extensions());
+            boolean exists = checked.exists();
             Path globals = options.globals() ? workDir.resolve(manifest.globals().file()) : null;
             return restore(pgRestore, workDir.resolve(ArchiveLayout.DUMP_DIR), globals, options, manifest, exists, started);
         } catch (IOException e) {
@@ -267,36 +273,51 @@ public final class Importer {
      * Read-only checks of the target: the server answers, the extensions the archive needs are
      * available, and an existing database is empty unless --clean --yes. Returns whether it exists.
      */
-    boolean preflight(ConnectionSettings target, List<String> extensions, boolean clean) {
+    private static void requireGlobalsIfAsked(Manifest manifest, ImportOptions options, String archiveName) {
+        if (options.globals() && !manifest.hasGlobals()) {
+            throw DbToolException.usage(archiveName + " holds no roles (it was exported without --globals);"
+                    + " import it without --globals, or export again with --globals");
+        }
+    }
+
+    /** What the read-only checks of the target found: whether the database exists, which extensions it offers. */
+    record Preflight(boolean exists, Set<String> availableExtensions) {
+        void requireExtensions(List<Manifest.Extension> needed) {
+            List<String> missing = needed.stream().map(Manifest.Extension::name)
+                    .filter(name -> !availableExtensions.contains(name)).toList();
+            if (!missing.isEmpty()) {
+                throw new DbToolException(ExitCode.RUNTIME, "the target server lacks extension(s) " + missing
+                        + " that the archive uses; install them there (e.g. the postgresql-contrib package) and retry");
+            }
+        }
+    }
+
+    /** The target's checks that need no manifest: reachable, and empty (or, with --clean, free of other sessions). */
+    Preflight preflight(ConnectionSettings target, boolean clean) {
+        Set<String> available = new HashSet<>();
         try (Connection admin = openMaintenance(target)) {
-            Set<String> available = new HashSet<>();
             try (Statement st = admin.createStatement();
                     ResultSet rs = st.executeQuery("select name from pg_available_extensions")) {
                 while (rs.next()) {
                     available.add(rs.getString(1));
                 }
             }
-            List<String> missing = extensions.stream().filter(name -> !available.contains(name)).toList();
-            if (!missing.isEmpty()) {
-                throw new DbToolException(ExitCode.RUNTIME, "the target server lacks extension(s) " + missing
-                        + " that the archive uses; install them there (e.g. the postgresql-contrib package) and retry");
-            }
             if (!databaseExists(admin, target.database())) {
-                return false;
+                return new Preflight(false, available);
             }
         } catch (SQLException e) {
             throw Connections.explain(target, e);
         }
         if (clean) {
             DatabaseReplacement.requireNoOtherSessions(target); // before unpacking 100 GB, not after
-            return true;
+            return new Preflight(true, available);
         }
         try (Connection connection = Connections.open(target)) {
             if (!Catalog.isEmpty(connection)) {
                 throw DbToolException.usage("target database " + target.describe() + " is not empty; import into an"
                         + " empty database, or add --clean --yes to replace it");
             }
-            return true;
+            return new Preflight(true, available);
         } catch (SQLException e) {
             throw Connections.explain(target, e);
         }

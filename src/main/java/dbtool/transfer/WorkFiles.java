@@ -16,7 +16,7 @@ import java.util.List;
 /**
  * Temporary files and directories of one run, removed when the run ends however it ends: normally,
  * with an exception, or by Ctrl-C / SIGTERM (a shutdown hook). Only kill -9 can leave them; their
- * names start with "." and end in ".partial", ".body" or ".work" so the next backup run recognises and removes them.
+ * names start with "." and end in ".partial" or ".work" (".body": older versions) so the next backup run recognises and removes them.
  */
 public final class WorkFiles implements AutoCloseable {
 

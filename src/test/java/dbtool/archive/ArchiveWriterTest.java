@@ -8,9 +8,11 @@ import com.github.luben.zstd.ZstdInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The archive is assembled from pieces (head member/frame, body, tail) and still reads as one tar. */
+/** The archive is written as one stream of pieces (body member/frame, last member/frame) and reads as one tar. */
 class ArchiveWriterTest {
 
     private static final Instant CREATED = Instant.parse("2026-11-25T23:00:38Z");
@@ -45,12 +47,13 @@ class ArchiveWriterTest {
         }
         ArchiveWriter writer = new ArchiveWriter(compression, 2);
         Path target = dir.resolve("a.tar" + (compression == Compression.NONE ? "" : compression == Compression.GZIP ? ".gz" : ".zst"));
-        try (ArchiveWriter.Body body = writer.openBody(dir.resolve(".a.body"), CREATED)) {
+        try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                ArchiveWriter.Body body = writer.open(out, CREATED)) {
             for (String name : order) {
                 body.add(dump.resolve(name), ArchiveLayout.DUMP_PREFIX + name, n -> {});
             }
-            body.finish();
-            ArchiveWriter.Written written = writer.assemble(body, manifest(body.files()), target);
+            ArchiveWriter.Written written = body.finish(manifest(body.files()));
+            out.close();
             assertThat(written.size()).isEqualTo(Files.size(target));
             assertThat(written.sha256()).isEqualTo(Sha256.hex(Files.readAllBytes(target)));
             Files.writeString(ArchiveReader.sidecarOf(target),
@@ -61,7 +64,7 @@ class ArchiveWriterTest {
 
     @ParameterizedTest
     @EnumSource(Compression.class)
-    void piecesReadAsOneTarWithManifestFirstAndChecksumsLast(Compression compression) throws Exception {
+    void piecesReadAsOneTarWithManifestAndChecksumsLast(Compression compression) throws Exception {
         List<String> order = List.of("3345.dat", "3342.dat", "toc.dat", "3344.dat");
         Path archive = writeArchive(compression, order);
 
@@ -83,42 +86,60 @@ class ArchiveWriterTest {
         Process tar = new ProcessBuilder("tar", flag, "-tf", archive.toString()).redirectErrorStream(true).start();
         String listing = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(tar.waitFor()).as(listing).isZero();
-        assertThat(listing.lines().toList()).containsExactly("manifest.json", "dump/3345.dat", "dump/3342.dat",
-                "dump/toc.dat", "dump/3344.dat", "SHA256SUMS");
+        assertThat(listing.lines().toList()).containsExactly("dump/3345.dat", "dump/3342.dat",
+                "dump/toc.dat", "dump/3344.dat", "manifest.json", "SHA256SUMS");
     }
 
     @ParameterizedTest
     @EnumSource(value = Compression.class, names = {"GZIP", "ZSTD"})
-    void theManifestIsAnIndependentFirstMemberOrFrame(Compression compression) throws Exception {
+    void theManifestIsInAnIndependentLastMemberOrFrame(Compression compression) throws Exception {
         Path archive = writeArchive(compression, List.of("3345.dat", "toc.dat"));
         byte[] bytes = Files.readAllBytes(archive);
-        byte[] first;
-        int members;
-        if (compression == Compression.GZIP) {
-            try (InputStream in = GzipCompressorInputStream.builder().setInputStream(new ByteArrayInputStream(bytes))
-                    .setDecompressConcatenated(false).get()) {
-                first = in.readAllBytes();
+        List<byte[]> pieces = new ArrayList<>();
+        int offset = 0;
+        while (offset < bytes.length) {
+            byte[] rest = Arrays.copyOfRange(bytes, offset, bytes.length);
+            int size;
+            if (compression == Compression.GZIP) {
+                // A member's length: what one member consumes of the input (the stream supports mark/reset).
+                ByteArrayInputStream in = new ByteArrayInputStream(rest);
+                try (InputStream member = GzipCompressorInputStream.builder().setInputStream(in)
+                        .setDecompressConcatenated(false).get()) {
+                    member.transferTo(OutputStream.nullOutputStream());
+                }
+                size = rest.length - in.available();
+            } else {
+                size = (int) Zstd.findFrameCompressedSize(rest);
             }
-            members = -1;
-        } else {
-            List<byte[]> frames = new ArrayList<>();
-            int offset = 0;
-            while (offset < bytes.length) {
-                int size = (int) Zstd.findFrameCompressedSize(Arrays.copyOfRange(bytes, offset, bytes.length));
-                frames.add(Arrays.copyOfRange(bytes, offset, offset + size));
-                offset += size;
-            }
-            try (InputStream in = new ZstdInputStream(new ByteArrayInputStream(frames.get(0)))) {
-                first = in.readAllBytes();
-            }
-            members = frames.size();
-            assertThat(members).isGreaterThanOrEqualTo(3);
+            pieces.add(Arrays.copyOfRange(bytes, offset, offset + size));
+            offset += size;
         }
-        // Exactly one tar header record plus the padded manifest: no end-of-archive blocks inside.
-        assertThat(first.length % 512).isZero();
-        assertThat(new String(first, 0, 13, StandardCharsets.US_ASCII)).isEqualTo("manifest.json");
-        assertThat(first.length).isLessThan(512 * 20);
-        assertThat(Arrays.copyOfRange(first, first.length - 1024, first.length)).isNotEqualTo(new byte[1024]);
+        assertThat(pieces).hasSizeGreaterThanOrEqualTo(2);
+        byte[] last;
+        try (InputStream in = compression == Compression.GZIP
+                ? new GzipCompressorInputStream(new ByteArrayInputStream(pieces.get(pieces.size() - 1)))
+                : new ZstdInputStream(new ByteArrayInputStream(pieces.get(pieces.size() - 1)))) {
+            last = in.readAllBytes();
+        }
+        // The manifest's header, its padded content, SHA256SUMS, and the two end-of-archive blocks.
+        assertThat(last.length % 512).isZero();
+        assertThat(new String(last, 0, 13, StandardCharsets.US_ASCII)).isEqualTo("manifest.json");
+        assertThat(last.length).isLessThan(512 * 20);
+        assertThat(Arrays.copyOfRange(last, last.length - 1024, last.length)).isEqualTo(new byte[1024]);
+    }
+
+    /** inspect reads only the last member: the rest may be damaged (verify catches that), the manifest still shows. */
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void theManifestIsReadFromTheTailAlone(Compression compression) throws Exception {
+        Path archive = writeArchive(compression, List.of("3345.dat", "3342.dat", "toc.dat"));
+        byte[] bytes = Files.readAllBytes(archive);
+        Arrays.fill(bytes, 100, bytes.length / 2, (byte) 0x1f); // the first half is garbage now
+        Files.write(archive, bytes);
+        assertThat(ArchiveReader.readManifest(archive).files()).extracting(Manifest.FileEntry::path)
+                .containsExactly("dump/3345.dat", "dump/3342.dat", "dump/toc.dat");
+        assertThatThrownBy(() -> ArchiveReader.read(archive, null, n -> {}))
+                .isInstanceOfSatisfying(dbtool.DbToolException.class, e -> assertThat(e.exitCode()).isEqualTo(dbtool.ExitCode.ARCHIVE));
     }
 
     @ParameterizedTest
@@ -127,11 +148,11 @@ class ArchiveWriterTest {
         Path file = dir.resolve("1.dat");
         Files.write(file, new byte[10]);
         ArchiveWriter writer = new ArchiveWriter(compression, 1);
-        try (ArchiveWriter.Body body = writer.openBody(dir.resolve(".b.body"), CREATED)) {
+        try (ArchiveWriter.Body body = writer.open(OutputStream.nullOutputStream(), CREATED)) {
             body.add(file, "dump/1.dat", n -> {});
             assertThatThrownBy(() -> body.add(file, "dump/1.dat", n -> {})).hasMessageContaining("twice");
-            assertThatThrownBy(() -> writer.assemble(body, manifest(List.of()), dir.resolve("c.tar.zst")))
-                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> body.add(file, "manifest.json", n -> {})).hasMessageContaining("twice");
+            assertThatThrownBy(() -> body.finish(manifest(List.of()))).isInstanceOf(IllegalArgumentException.class);
         }
     }
 }

@@ -109,7 +109,7 @@ class ManifestJsonTest {
         assertThatThrownBy(() -> ManifestJson.read(json.getBytes(StandardCharsets.UTF_8), "a.tar.gz"))
                 .isInstanceOfSatisfying(DbToolException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(ExitCode.ARCHIVE);
-                    assertThat(e.getMessage()).contains("a.tar.gz", "3", "upgrade dbtool");
+                    assertThat(e.getMessage()).contains("a.tar.gz", "4", "upgrade dbtool");
                 });
     }
 

@@ -1,0 +1,112 @@
+package dbtool.archive;
+
+import com.github.luben.zstd.ZstdInputStream;
+import dbtool.crypto.AgeEncryption;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Optional;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/**
+ * Finds the manifest of a manifest-last archive (format 3) in its last bytes, without reading the rest: the
+ * writer puts manifest.json, SHA256SUMS and tar's end blocks into one final gzip member / zstd frame (in a plain
+ * .tar, they are simply its last entries). The last window of the archive (1 MiB, growing while the archive is
+ * larger) is searched backwards for where that member starts (the codec's magic bytes; for .tar a header named
+ * manifest.json), and a candidate is taken only when it decodes to exactly manifest.json, SHA256SUMS and the end
+ * blocks, ending exactly at the end of the file. Bytes of the dump that happen to look like a member's start (a
+ * pg_dump -Z1 file holds gzip members of its own) fail that test.
+ *
+ * <p>Nothing here is verified against SHA256SUMS: that is a full read's job. Encrypted archives, archives of
+ * formats 1 and 2 (manifest first) and anything unexpected give empty: the caller then streams the archive.
+ */
+final class ArchiveTail {
+
+    private static final int FIRST_WINDOW = 1 << 20;
+    private static final int LAST_WINDOW = 64 << 20;
+    private static final int RECORD = 512;
+    private static final byte[] GZIP_MAGIC = {0x1f, (byte) 0x8b, 0x08};
+    private static final byte[] ZSTD_MAGIC = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd};
+    private static final byte[] MANIFEST_HEADER = (ArchiveLayout.MANIFEST + "\0").getBytes(StandardCharsets.US_ASCII);
+
+    private ArchiveTail() {}
+
+    /** The manifest from the archive's last member, or empty when it is not found there. */
+    static Optional<Manifest> readManifest(ArchiveInput archive, long maxManifestBytes) throws IOException {
+        long size = archive.size();
+        byte[] head = archive.read(0, (int) Math.min(size, AgeEncryption.headerLength()));
+        if (AgeEncryption.isEncrypted(head, head.length)) {
+            return Optional.empty();
+        }
+        Compression codec = Compression.sniff(head, head.length);
+        for (long window = FIRST_WINDOW; ; window *= 4) {
+            int length = (int) Math.min(size, Math.min(window, LAST_WINDOW));
+            byte[] tail = archive.read(size - length, length);
+            for (int start = length - RECORD; start >= 0; start--) {
+                if (startsMember(codec, tail, start)) {
+                    byte[] json = lastEntries(codec, tail, start, maxManifestBytes);
+                    if (json != null) {
+                        return Optional.of(ManifestJson.read(json, archive.name()));
+                    }
+                }
+            }
+            if (length == size || length == LAST_WINDOW) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    private static boolean startsMember(Compression codec, byte[] bytes, int at) {
+        return switch (codec) {
+            case GZIP -> startsWith(bytes, at, GZIP_MAGIC);
+            case ZSTD -> startsWith(bytes, at, ZSTD_MAGIC);
+            // A plain tar ends on a 512-byte record: the entry starts a whole number of records before the end.
+            case NONE -> (bytes.length - at) % RECORD == 0 && startsWith(bytes, at, MANIFEST_HEADER);
+        };
+    }
+
+    private static boolean startsWith(byte[] bytes, int at, byte[] prefix) {
+        return bytes.length - at >= prefix.length && Arrays.equals(bytes, at, at + prefix.length, prefix, 0, prefix.length);
+    }
+
+    /** manifest.json's content when {@code bytes[start..]} decodes to exactly the archive's last entries, else null. */
+    private static byte[] lastEntries(Compression codec, byte[] bytes, int start, long maxManifestBytes) {
+        try (InputStream decoded = decode(codec, new ByteArrayInputStream(bytes, start, bytes.length - start));
+                TarArchiveInputStream tar = new TarArchiveInputStream(decoded, RECORD, RECORD)) {
+            TarArchiveEntry manifest = tar.getNextEntry();
+            if (manifest == null || !manifest.getName().equals(ArchiveLayout.MANIFEST) || !manifest.isFile()
+                    || manifest.getSize() > maxManifestBytes) {
+                return null;
+            }
+            byte[] json = readEntry(tar, manifest.getSize());
+            TarArchiveEntry sums = tar.getNextEntry();
+            if (json == null || sums == null || !sums.getName().equals(ArchiveLayout.CHECKSUMS) || !sums.isFile()
+                    || sums.getSize() > maxManifestBytes || readEntry(tar, sums.getSize()) == null) {
+                return null;
+            }
+            // tar's end blocks, then the end of the file: nothing may follow.
+            return tar.getNextEntry() == null && decoded.read() < 0 ? json : null;
+        } catch (IOException | RuntimeException notTheLastMember) {
+            return null;
+        }
+    }
+
+    private static byte[] readEntry(TarArchiveInputStream tar, long size) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) size);
+        tar.transferTo(out);
+        return out.size() == size ? out.toByteArray() : null;
+    }
+
+    private static InputStream decode(Compression codec, InputStream in) throws IOException {
+        return switch (codec) {
+            case GZIP -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true).get();
+            case ZSTD -> new ZstdInputStream(in);
+            case NONE -> in;
+        };
+    }
+}
