@@ -104,8 +104,8 @@ class ManifestJsonTest {
 
     @Test
     void newerFormatVersionIsArchiveUnusableAndSaysUpgrade() throws IOException {
-        String json = new String(golden(), StandardCharsets.UTF_8).replace("\"format_version\" : 1,", "\"format_version\" : 3,");
-        assertThat(json).contains("\"format_version\" : 3,");
+        String json = new String(golden(), StandardCharsets.UTF_8).replace("\"format_version\" : 1,", "\"format_version\" : 4,");
+        assertThat(json).contains("\"format_version\" : 4,");
         assertThatThrownBy(() -> ManifestJson.read(json.getBytes(StandardCharsets.UTF_8), "a.tar.gz"))
                 .isInstanceOfSatisfying(DbToolException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(ExitCode.ARCHIVE);
