@@ -434,7 +434,7 @@ public final class BackupRun {
      */
     private void verifyArchive(ProjectConfig project, BackupSettings settings, ExportResult export, Decryptor decryptor) {
         // A key that does not fit is a config error (exit 2), not an archive that failed to restore.
-        ArchiveReader.readManifest(export.archive(), decryptor);
+        ArchiveReader.readManifestIfQuick(export.archive(), decryptor); // decrypts the first bytes at most
         ConnectionSettings server = verifyServer(project, settings);
         String name = throwawayName(project.name());
         ConnectionSettings target = server.withDatabase(name);

@@ -287,20 +287,20 @@ class BackupIT {
         assertThat(list.code()).isZero();
         assertThat(list.json().get("archives")).isEmpty();
         Cli listText = dbtool("backups", "list", "--project", "big", "--config", cfg.toString());
-        // The work directory and the archive body that was being packed while pg_dump ran.
-        String body = leftover.substring(0, leftover.length() - ".work".length()) + ".body";
+        // The work directory and the archive that was being written while pg_dump ran.
+        String partial = leftover.substring(0, leftover.length() - ".work".length()) + ".partial";
         assertThat(listText.out()).contains("0 archive(s)", "2 leftover(s)");
         Cli prune = dbtool("backups", "prune", "--project", "big", "--dry-run", "--config", cfg.toString(), "--json");
         assertThat(prune.code()).as(prune.err()).isZero();
         assertThat(prune.err()).contains("took over the lock of a backup of big that died (pid " + child.pid());
         assertThat(prune.json().get("projects").get(0).get("kept")).isEmpty();
         assertThat(prune.json().get("projects").get(0).get("removed")).isEmpty();
-        assertThat(prune.json().get("projects").get(0).get("leftovers").get(0).asText()).endsWith(body);
+        assertThat(prune.json().get("projects").get(0).get("leftovers").get(0).asText()).endsWith(partial);
         assertThat(prune.json().get("projects").get(0).get("leftovers").get(1).asText()).endsWith(leftover);
 
         Cli next = dbtool("backup", "--project", "big", "--config", cfg.toString(), "--json");
         assertThat(next.code()).as(next.err()).isZero();
-        assertThat(next.json().get("projects").get(0).get("cleaned_leftovers").toString()).contains(leftover, body);
+        assertThat(next.json().get("projects").get(0).get("cleaned_leftovers").toString()).contains(leftover, partial);
         assertThat(new BackupDirectory(dir, "big").leftovers()).isEmpty();
         assertThat(archiveNames(dir, "big")).hasSize(1);
         assertThat(names(dir).stream().filter(n -> n.startsWith("."))).isEmpty();

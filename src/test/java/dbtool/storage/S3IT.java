@@ -199,6 +199,85 @@ class S3IT {
         assertThat(localLeftovers()).as("the import's unpacked files are gone").isEmpty();
     }
 
+    /**
+     * Issue 8: the archive streams into the bucket while pg_dump runs. The multipart upload exists while pg_dump
+     * is still running (before format 3 it started only after pg_dump had exited), and the work directory never
+     * holds a copy of the archive: at its fullest it holds pg_dump's files that are not packed yet, far less than
+     * the archive (before, it held the whole packed body). Six tables, so that packed ones leave the disk while
+     * pg_dump still writes the others.
+     */
+    @Test
+    void anExportStreamsIntoTheBucketWhilePgDumpRunsWithoutStagingTheArchive() throws Exception {
+        TestDatabase many = pg.createDatabase("s3_stream");
+        int tables = 6;
+        int rows = 120_000;
+        try {
+            for (int t = 1; t <= tables; t++) {
+                many.execute("create table events_" + t + " (id bigint primary key, payload text)",
+                        "insert into events_" + t + " select g, md5((g * " + t + ")::text) || md5((g + " + t
+                                + ")::text) from generate_series(1, " + rows + ") g");
+            }
+            String bucket = s3.createBucket("stream");
+            Path cfg = config(bucket, "");
+            Files.createDirectories(work());
+            Process child = startDbtoolJvm("export", "--url", many.url(), "--output", "s3://" + bucket + "/x",
+                    "--jobs", "2", "--config", cfg.toString(), "-q");
+
+            boolean uploadWhilePgDumpRan = false;
+            long peakWorkBytes = 0;
+            while (child.isAlive()) {
+                peakWorkBytes = Math.max(peakWorkBytes, bytesUnder(work()));
+                if (!uploadWhilePgDumpRan && runsPgDump(child)) {
+                    // Still running after the listing: the upload was there while pg_dump ran.
+                    uploadWhilePgDumpRan = !s3.uploads(bucket, "x/").isEmpty() && runsPgDump(child);
+                }
+                Thread.sleep(10);
+            }
+            String log = Files.readString(tmp.resolve("child.log"));
+            assertThat(child.exitValue()).as(log).isZero();
+            String archive = log.strip().lines().reduce((a, b) -> b).orElseThrow();
+            assertThat(archive).startsWith("s3://" + bucket + "/x/");
+            long size = s3.client().headObject(b -> b.bucket(bucket).key(keyOf(archive))).contentLength();
+            assertThat(size).as("archive size").isGreaterThan(TWENTY_MB);
+            assertThat(uploadWhilePgDumpRan).as("the multipart upload was under way while pg_dump ran").isTrue();
+            assertThat(peakWorkBytes).as("peak bytes in the work directory, archive of " + size + " bytes")
+                    .isLessThan(size * 3 / 4);
+            assertThat(s3.uploads(bucket, "")).as("no unfinished uploads").isEmpty();
+            assertThat(localLeftovers()).isEmpty();
+
+            String target = newDatabaseUrl("s3_streamed");
+            CliRun imported = dbtool("import", archive, "--url", target, "--config", cfg.toString());
+            assertThat(imported.exitCode()).as(imported.toString()).isZero();
+            for (int t = 1; t <= tables; t++) {
+                assertThat(count(target, "events_" + t)).isEqualTo(rows);
+            }
+        } finally {
+            many.drop();
+        }
+    }
+
+    private static boolean runsPgDump(Process child) {
+        return child.descendants().anyMatch(p -> p.isAlive()
+                && p.info().command().map(c -> c.endsWith("/pg_dump") || c.equals("pg_dump")).orElse(false));
+    }
+
+    /** What the files below {@code dir} hold right now; files vanish while it counts (the packer deletes them). */
+    private static long bytesUnder(Path dir) throws IOException {
+        while (true) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                return files.mapToLong(p -> {
+                    try {
+                        return Files.isRegularFile(p) ? Files.size(p) : 0;
+                    } catch (IOException gone) {
+                        return 0;
+                    }
+                }).sum();
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException vanished) {
+                // a directory went away during the walk: count again
+            }
+        }
+    }
+
     private static String sha256(byte[] bytes) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }
@@ -363,10 +442,16 @@ class S3IT {
     // ------------------------------------------------------------------------------------------------ processes
 
     private Process startBackupJvm(Path cfg, String project) throws IOException {
+        return startDbtoolJvm("backup", "--project", project, "--config", cfg.toString());
+    }
+
+    private Process startDbtoolJvm(String... args) throws IOException {
         Path jar = Path.of("target", "dbtool.jar").toAbsolutePath();
         assertThat(jar).as("mvn verify builds the jar before the ITs").exists();
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString(), "backup", "--project", project, "--config", cfg.toString())
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile());
         builder.environment().putAll(environment());
         Process p = builder.start();
