@@ -39,8 +39,6 @@ public record Manifest(
      * version 1 reader would refuse as unexpected rather than restore without it.
      */
     public static final int FORMAT_VERSION = 3;
-    /** Manifest first, with globals.sql. */
-    public static final int GLOBALS_FORMAT_VERSION = 2;
     public static final int FIRST_FORMAT_VERSION = 1;
 
     /** An archive as dbtool 1 wrote it: no database properties, nothing partial, no globals. */

@@ -141,7 +141,7 @@ class GlobalsIT {
         TestDatabase source = sourceWithRoles();
         Path archive = export(source, dir.resolve("plain"));
         assertThat(CliRun.of("--json", "inspect", archive.toString()).out())
-                .contains("\"path\" : \"globals.sql\"", "\"role_passwords\" : false", "\"format_version\" : 2");
+                .contains("\"path\" : \"globals.sql\"", "\"role_passwords\" : false", "\"format_version\" : 3");
         Path unpacked = Files.createDirectory(dir.resolve("unpacked"));
         ArchiveReader.read(archive, unpacked, n -> { });
         Path globals = unpacked.resolve("globals.sql");

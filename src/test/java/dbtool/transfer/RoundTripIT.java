@@ -248,8 +248,8 @@ class RoundTripIT {
         assertThat(run(dir, "sha256sum", "-c", archive.getFileName() + ".sha256", archive.getParent())).isZero();
         assertThat(run(dir, "tar", zflag, "-tf", archive.toString())).isZero();
         List<String> listing = Files.readAllLines(dir.resolve("command.log"));
-        assertThat(listing.get(0)).isEqualTo("manifest.json");
-        assertThat(listing.get(listing.size() - 1)).isEqualTo("SHA256SUMS");
+        assertThat(listing.get(0)).startsWith("dump/");
+        assertThat(listing.subList(listing.size() - 2, listing.size())).containsExactly("manifest.json", "SHA256SUMS");
         assertThat(listing).contains("dump/toc.dat").hasSizeGreaterThan(4);
         assertThat(run(dir, "tar", zflag, "-xf", archive.toString(), "-C", unpacked.toString())).isZero();
         assertThat(run(dir, "sha256sum", "-c", "SHA256SUMS", unpacked)).isZero();
