@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dbtool.archive.Manifest;
 import dbtool.testing.CliRun;
 import dbtool.testing.CliUrls;
 import dbtool.testing.PgServers;
@@ -85,6 +86,6 @@ class PartialExportIT {
         JsonNode manifest = new ObjectMapper().readTree(CliRun.of("--json", "inspect", run.lastLine()).out());
         assertThat(manifest.has("partial")).isFalse();
         assertThat(manifest.path("extensions").toString()).contains("citext");
-        assertThat(manifest.path("format_version").asInt()).isEqualTo(1); // nothing a dbtool 1 reader cannot restore
+        assertThat(manifest.path("format_version").asInt()).isEqualTo(Manifest.FORMAT_VERSION); // manifest last
     }
 }
