@@ -20,7 +20,8 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * larger) is searched backwards for where that member starts (the codec's magic bytes; for .tar a header named
  * manifest.json), and a candidate is taken only when it decodes to exactly manifest.json, SHA256SUMS and the end
  * blocks, ending exactly at the end of the file. Bytes of the dump that happen to look like a member's start (a
- * pg_dump -Z1 file holds gzip members of its own) fail that test.
+ * pg_dump -Z1 file holds gzip members of its own) fail that test. The last member of a compressed format 1 or 2
+ * archive (SHA256SUMS and the end blocks alone) ends the search at once: its manifest is its first entry.
  *
  * <p>Nothing here is verified against SHA256SUMS: that is a full read's job. Encrypted archives, archives of
  * formats 1 and 2 (manifest first) and anything unexpected give empty: the caller then streams the archive.
@@ -33,6 +34,8 @@ final class ArchiveTail {
     private static final byte[] GZIP_MAGIC = {0x1f, (byte) 0x8b, 0x08};
     private static final byte[] ZSTD_MAGIC = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd};
     private static final byte[] MANIFEST_HEADER = (ArchiveLayout.MANIFEST + "\0").getBytes(StandardCharsets.US_ASCII);
+    /** What {@link #lastEntries} gives for the last member of a format 1 or 2 archive: SHA256SUMS alone. */
+    private static final byte[] MANIFEST_FIRST = new byte[0];
 
     private ArchiveTail() {}
 
@@ -50,6 +53,9 @@ final class ArchiveTail {
             for (int start = length - RECORD; start >= 0; start--) {
                 if (startsMember(codec, tail, start)) {
                     byte[] json = lastEntries(codec, tail, start, maxManifestBytes);
+                    if (json == MANIFEST_FIRST) {
+                        return Optional.empty(); // its manifest is its first entry: no use searching further back
+                    }
                     if (json != null) {
                         return Optional.of(ManifestJson.read(json, archive.name()));
                     }
@@ -74,11 +80,20 @@ final class ArchiveTail {
         return bytes.length - at >= prefix.length && Arrays.equals(bytes, at, at + prefix.length, prefix, 0, prefix.length);
     }
 
-    /** manifest.json's content when {@code bytes[start..]} decodes to exactly the archive's last entries, else null. */
+    /**
+     * manifest.json's content when {@code bytes[start..]} decodes to exactly the last entries of a format 3 archive;
+     * {@link #MANIFEST_FIRST} when it decodes to exactly those of format 1 or 2 (SHA256SUMS alone); else null.
+     */
     private static byte[] lastEntries(Compression codec, byte[] bytes, int start, long maxManifestBytes) {
         try (InputStream decoded = decode(codec, new ByteArrayInputStream(bytes, start, bytes.length - start));
                 TarArchiveInputStream tar = new TarArchiveInputStream(decoded, RECORD, RECORD)) {
             TarArchiveEntry manifest = tar.getNextEntry();
+            // (A plain tar has no members: its SHA256SUMS alone at the end says nothing about where the manifest is.)
+            if (codec != Compression.NONE && manifest != null && manifest.getName().equals(ArchiveLayout.CHECKSUMS)
+                    && manifest.isFile()
+                    && manifest.getSize() <= maxManifestBytes && readEntry(tar, manifest.getSize()) != null) {
+                return tar.getNextEntry() == null && decoded.read() < 0 ? MANIFEST_FIRST : null;
+            }
             if (manifest == null || !manifest.getName().equals(ArchiveLayout.MANIFEST) || !manifest.isFile()
                     || manifest.getSize() > maxManifestBytes) {
                 return null;
