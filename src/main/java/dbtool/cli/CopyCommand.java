@@ -154,7 +154,7 @@ final class CopyCommand implements Callable<Integer> {
         }
         RowCountCheck.Outcome check = result.restore().check();
         String done = "copied " + result.source().describe() + " into " + result.restore().target().describe() + ": "
-                + check.tablesChecked() + " tables, " + check.rowsChecked() + " rows, all row counts"
+                + TableCounts.plural(check.tablesChecked(), "table") + ", " + check.rowsChecked() + " rows, all row counts"
                 + (result.checksums() != null ? " and checksums" : "") + " match the source snapshot ("
                 + Sizes.seconds(result.millis()) + ")";
         String keptAs = result.restore().previousKeptAs();

@@ -166,8 +166,8 @@ final class ImportCommand implements Callable<Integer> {
         if (!check.passed()) {
             return null;
         }
-        String done = "imported into " + result.target().describe() + ": " + check.tablesChecked() + " tables, "
-                + check.rowsChecked() + " rows, all row counts match the manifest (" + Sizes.seconds(result.millis()) + ")";
+        String done = "imported into " + result.target().describe() + ": " + TableCounts.plural(check.tablesChecked(), "table")
+                + ", " + check.rowsChecked() + " rows, all row counts match the manifest (" + Sizes.seconds(result.millis()) + ")";
         return !result.replaced() ? done : "replaced " + result.target().describe() + "; the previous database is kept as "
                 + result.previousKeptAs() + " (drop it when you no longer need it: dropdb '" + result.previousKeptAs()
                 + "')\n" + done;

@@ -25,7 +25,8 @@ final class TableCounts {
         return tables + " (+ " + others + ")";
     }
 
-    private static String plural(long n, String noun) {
+    /** "1 table", "2 tables". */
+    static String plural(long n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");
     }
 }

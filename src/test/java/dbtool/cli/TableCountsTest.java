@@ -21,4 +21,12 @@ class TableCountsTest {
         assertThat(TableCounts.describe(manifest)).isEqualTo(withRows + " table" + (withRows == 1 ? "" : "s")
                 + " (+ 1 materialized view, 1 partitioned table)");
     }
+
+    /** "imported …: 1 table, 300 rows" (import and copy printed "1 tables"). */
+    @Test
+    void oneTableIsSingular() {
+        assertThat(TableCounts.plural(1, "table")).isEqualTo("1 table");
+        assertThat(TableCounts.plural(0, "table")).isEqualTo("0 tables");
+        assertThat(TableCounts.plural(2, "table")).isEqualTo("2 tables");
+    }
 }
