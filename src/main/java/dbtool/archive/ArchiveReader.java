@@ -116,11 +116,22 @@ public final class ArchiveReader {
 
     /** As {@link #read(Path, Path, LongConsumer, Decryptor)}, for an archive wherever it is stored; read once, as one stream. */
     public static Result read(ArchiveInput archive, Path extractTo, LongConsumer bytesRead, Decryptor decryptor) {
+        return read(archive, extractTo, bytesRead, decryptor, null);
+    }
+
+    /**
+     * As {@link #read(ArchiveInput, Path, LongConsumer, Decryptor)}, with the manifest already read from the archive's
+     * tail ({@link #readManifestIfQuick}), or null. Not trusted: it only lets entries that come before the manifest be
+     * refused at their header (not listed, or bigger than listed) instead of after they were unpacked, so a crafted
+     * archive cannot fill the work disk; the manifest in the stream must then be the same.
+     */
+    public static Result read(ArchiveInput archive, Path extractTo, LongConsumer bytesRead, Decryptor decryptor,
+            Manifest announced) {
         String name = archive.name();
         String expectedSidecar = readSidecar(archive);
         MessageDigest fileDigest = Sha256.newDigest();
         Manifest manifest = null;
-        Map<String, Long> expectedSizes = null;
+        Map<String, Long> expectedSizes = announced == null ? null : listedSizes(announced, name);
         Map<String, String> actual = new LinkedHashMap<>();
         Checksums listed = null;
         long archiveBytes;
@@ -154,13 +165,11 @@ public final class ArchiveReader {
                     byte[] json = readSmall(tar, entry, name);
                     actual.put(entryName, Sha256.hex(json));
                     manifest = ManifestJson.read(json, name);
-                    expectedSizes = new HashMap<>();
-                    for (Manifest.FileEntry f : manifest.files()) {
-                        if (!ArchiveLayout.isDataFile(f.path())) {
-                            throw DbToolException.archive(name + ": manifest lists an unsafe path '" + f.path() + "'; refusing the archive");
-                        }
-                        expectedSizes.put(f.path(), f.size());
+                    if (announced != null && !manifest.equals(announced)) {
+                        throw DbToolException.archive(name + ": manifest.json differs from the one at the archive's end;"
+                                + " refusing the archive");
                     }
+                    expectedSizes = listedSizes(manifest, name);
                     for (Map.Entry<String, Long> seen : sizes.entrySet()) {
                         requireListed(name, expectedSizes, seen.getKey(), seen.getValue());
                     }
@@ -217,6 +226,17 @@ public final class ArchiveReader {
             sidecarChecked = true;
         }
         return new Result(manifest, sidecarChecked, archiveBytes, actual.size());
+    }
+
+    private static Map<String, Long> listedSizes(Manifest manifest, String name) {
+        Map<String, Long> sizes = new HashMap<>();
+        for (Manifest.FileEntry f : manifest.files()) {
+            if (!ArchiveLayout.isDataFile(f.path())) {
+                throw DbToolException.archive(name + ": manifest lists an unsafe path '" + f.path() + "'; refusing the archive");
+            }
+            sizes.put(f.path(), f.size());
+        }
+        return sizes;
     }
 
     private static void requireListed(String name, Map<String, Long> expectedSizes, String entryName, long size) {

@@ -72,7 +72,8 @@ public final class Importer {
             reporter.progressStart("checking and unpacking", options.archive().size(), "B");
             ArchiveReader.Result read;
             try {
-                read = ArchiveReader.read(options.archive(), workDir, reporter::progressStep, options.decryptor());
+                read = ArchiveReader.read(options.archive(), workDir, reporter::progressStep, options.decryptor(),
+                        head.orElse(null));
             } catch (DbToolException e) {
                 preflight.cancel(true);
                 throw e;

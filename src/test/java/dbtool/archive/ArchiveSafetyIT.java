@@ -1,6 +1,7 @@
 package dbtool.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dbtool.testing.CliRun;
 import dbtool.testing.CliUrls;
@@ -301,6 +302,42 @@ class ArchiveSafetyIT {
         return ManifestJson.write(new Manifest(Manifest.FORMAT, 1, "0.1.0", "2026-01-01T00:00:00Z", "hostile",
                 new Manifest.Source("127.0.0.1", 5432, "hostile", "postgres"), "15.13", "15.13", "directory", "gzip",
                 "gzip:1", "snapshot", List.of(), List.of(), List.of(new Manifest.FileEntry("dump/toc.dat", TOC.length))));
+    }
+
+    /**
+     * Format 3 puts the manifest last, so a crafted archive could start with huge entries the manifest never lists.
+     * import reads the manifest from the tail first and refuses such an entry at its header, before unpacking a byte.
+     */
+    @Test
+    void anUnlistedEntryBeforeTheManifestIsRefusedBeforeItIsUnpacked(@TempDir Path dir) throws Exception {
+        Path archive = dir.resolve("crafted.tar.gz");
+        byte[] big = new byte[16 << 20];
+        new Random(7).nextBytes(big);
+        writeTar(archive, tar -> {
+            putFile(tar, "dump/9999.dat", big);
+            putFile(tar, "dump/toc.dat", TOC);
+            putFile(tar, "manifest.json", manifest());
+            putSums(tar, Map.of("dump/toc.dat", TOC, "manifest.json", manifest()));
+        });
+        Manifest announced = ManifestJson.read(manifest(), "crafted");
+        Path extractTo = Files.createDirectory(dir.resolve("work"));
+        long[] read = {0};
+
+        assertThatThrownBy(() -> ArchiveReader.read(ArchiveInput.of(archive), extractTo, n -> read[0] += n,
+                dbtool.crypto.Decryptor.NONE, announced))
+                .isInstanceOfSatisfying(dbtool.DbToolException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(dbtool.ExitCode.ARCHIVE);
+                    assertThat(e.getMessage()).contains("unexpected entry 'dump/9999.dat'", "not listed in the manifest");
+                });
+        assertThat(read[0]).as("bytes of the archive read before refusing").isLessThan(big.length / 2);
+        assertThat(extractTo.resolve("dump/9999.dat")).doesNotExist();
+
+        // Without the announced manifest the same archive is still refused, but only once the manifest arrives.
+        read[0] = 0;
+        Path again = Files.createDirectory(dir.resolve("work2"));
+        assertThatThrownBy(() -> ArchiveReader.read(ArchiveInput.of(archive), again, n -> read[0] += n,
+                dbtool.crypto.Decryptor.NONE)).isInstanceOf(dbtool.DbToolException.class);
+        assertThat(read[0]).isGreaterThan(big.length / 2);
     }
 
     interface TarBody {
