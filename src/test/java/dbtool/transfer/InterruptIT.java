@@ -203,6 +203,7 @@ class InterruptIT {
     /** stderr goes to a file: Process.destroy() closes the pipes, a file keeps every line. */
     private Process start(String... args) throws IOException {
         stderr = Files.createTempFile("dbtool-interrupt", ".err");
+        stderr.toFile().deleteOnExit(); // read by the test; nothing to keep in /tmp afterwards
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-jar", Path.of("target/dbtool.jar").toAbsolutePath().toString()));
         command.addAll(List.of(args));
