@@ -104,9 +104,9 @@ public final class ArchiveWriter {
 
         private Body(OutputStream target, Instant mtime) throws IOException {
             this.mtime = mtime;
-            this.counted = new CountingOutputStream(new DigestOutputStream(new NonClosing(target), archiveDigest));
+            this.counted = new CountingOutputStream(new DigestOutputStream(new NonClosingOutputStream(target), archiveDigest));
             this.out = new BufferedOutputStream(encryption == null ? counted : encryption.encrypt(counted), BUFFER);
-            this.compressed = compress(new NonClosing(out), true);
+            this.compressed = compress(new NonClosingOutputStream(out), true);
             this.tar = tar(compressed);
         }
 
@@ -184,7 +184,7 @@ public final class ArchiveWriter {
             byte[] manifestBytes = ManifestJson.write(manifest);
             Map<String, String> all = new LinkedHashMap<>(sums);
             all.put(ArchiveLayout.MANIFEST, Sha256.hex(manifestBytes));
-            OutputStream last = compress(new NonClosing(out), false);
+            OutputStream last = compress(new NonClosingOutputStream(out), false);
             TarArchiveOutputStream lastTar = tar(last);
             putBytes(lastTar, ArchiveLayout.MANIFEST, manifestBytes, mtime);
             putBytes(lastTar, ArchiveLayout.CHECKSUMS, new Checksums(all).toBytes(new ArrayList<>(all.keySet())), mtime);
@@ -254,23 +254,6 @@ public final class ArchiveWriter {
         entry.setUserName("");
         entry.setGroupName("");
         return entry;
-    }
-
-    /** Passes close() on as a flush: the stream below belongs to someone else. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
-        }
     }
 
     private static final class CountingOutputStream extends java.io.FilterOutputStream {

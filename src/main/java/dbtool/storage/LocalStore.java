@@ -1,8 +1,8 @@
 package dbtool.storage;
 
+import dbtool.archive.NonClosingOutputStream;
 import dbtool.DbToolException;
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -89,17 +89,7 @@ public final class LocalStore implements ArchiveStore {
             this.partial = partial;
             this.target = target;
             // The channel is closed by commit/close, not by whoever writes the stream.
-            this.stream = new BufferedOutputStream(new FilterOutputStream(Channels.newOutputStream(channel)) {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    flush();
-                }
-            }, BUFFER);
+            this.stream = new BufferedOutputStream(new NonClosingOutputStream(Channels.newOutputStream(channel)), BUFFER);
         }
 
         @Override
