@@ -72,6 +72,21 @@ public final class ArchiveReader {
         return manifest(archive, decryptor, true);
     }
 
+    /**
+     * The last member's entries of a format 3 archive that is not encrypted (toc.dat with the manifest in archives
+     * written since it moved there), read from the archive's tail alone; empty for anything else. Not verified
+     * beyond the member's own SHA256SUMS: a full read still has to check every entry and the sidecar.
+     */
+    public static java.util.Optional<TailEntries> readTail(ArchiveInput archive) {
+        try {
+            return ArchiveTail.read(archive, MAX_METADATA_BYTES);
+        } catch (NoSuchFileException e) {
+            throw DbToolException.usage("archive " + archive.location() + " does not exist");
+        } catch (IOException e) {
+            throw damaged(archive.name(), e);
+        }
+    }
+
     private static java.util.Optional<Manifest> manifest(ArchiveInput archive, Decryptor decryptor, boolean quick) {
         String name = archive.name();
         try {
@@ -127,6 +142,24 @@ public final class ArchiveReader {
      */
     public static Result read(ArchiveInput archive, Path extractTo, LongConsumer bytesRead, Decryptor decryptor,
             Manifest announced) {
+        return read(archive, extractTo, bytesRead, decryptor, announced, null);
+    }
+
+    /**
+     * Where a streaming reader sends some entries instead of the work directory. Every call comes from the reading
+     * thread, in archive order.
+     */
+    public interface EntryTarget {
+        /** Where this entry's bytes go (closed by the reader when they are all there), or null: unpack it as usual. */
+        OutputStream open(String entryName, long size) throws IOException;
+
+        /** After the entry's last byte, with the SHA-256 of all its bytes; may throw to stop the read. */
+        void written(String entryName, String sha256) throws IOException;
+    }
+
+    /** As {@link #read(ArchiveInput, Path, LongConsumer, Decryptor, Manifest)}, offering each file to {@code target} first. */
+    public static Result read(ArchiveInput archive, Path extractTo, LongConsumer bytesRead, Decryptor decryptor,
+            Manifest announced, EntryTarget target) {
         String name = archive.name();
         String expectedSidecar = readSidecar(archive);
         MessageDigest fileDigest = Sha256.newDigest();
@@ -192,7 +225,7 @@ public final class ArchiveReader {
                     requireListed(name, expectedSizes, entryName, entry.getSize());
                 }
                 sizes.put(entryName, entry.getSize());
-                actual.put(entryName, copy(tar, entryName, entry.getSize(), extractTo, buffer, name));
+                actual.put(entryName, copy(tar, entryName, entry.getSize(), extractTo, buffer, name, target));
             }
             // Hash whatever follows the tar's end marker too: the sidecar covers the whole file.
             ahead.stop(); // the raw stream is ours again
@@ -273,11 +306,12 @@ public final class ArchiveReader {
     }
 
     private static String copy(TarArchiveInputStream tar, String entryName, long size, Path extractTo, byte[] buffer,
-            String archiveName) throws IOException {
+            String archiveName, EntryTarget target) throws IOException {
         MessageDigest digest = Sha256.newDigest();
-        OutputStream out = null;
+        OutputStream out = target == null ? null : target.open(entryName, size);
+        boolean elsewhere = out != null;
         try {
-            if (extractTo != null) {
+            if (extractTo != null && !elsewhere) {
                 Path base = extractTo.toAbsolutePath().normalize();
                 Path dest = base.resolve(entryName).normalize();
                 boolean globals = entryName.equals(ArchiveLayout.GLOBALS);
@@ -312,7 +346,11 @@ public final class ArchiveReader {
                 out.close();
             }
         }
-        return Sha256.hex(digest);
+        String sha256 = Sha256.hex(digest);
+        if (elsewhere) {
+            target.written(entryName, sha256);
+        }
+        return sha256;
     }
 
     private static void requirePlainFile(TarArchiveEntry entry, String name) {

@@ -34,13 +34,35 @@ final class ArchiveTail {
     private static final byte[] GZIP_MAGIC = {0x1f, (byte) 0x8b, 0x08};
     private static final byte[] ZSTD_MAGIC = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd};
     private static final byte[] MANIFEST_HEADER = (ArchiveLayout.MANIFEST + "\0").getBytes(StandardCharsets.US_ASCII);
-    /** What {@link #lastEntries} gives for the last member of a format 1 or 2 archive: SHA256SUMS alone. */
-    private static final byte[] MANIFEST_FIRST = new byte[0];
+    private static final String TOC = ArchiveLayout.DUMP_PREFIX + "toc.dat";
+    private static final byte[] TOC_HEADER = (TOC + "\0").getBytes(StandardCharsets.US_ASCII);
+
+    /** The raw entries of a last member: toc.dat (or null), manifest.json and SHA256SUMS. */
+    private record Last(byte[] toc, byte[] json, byte[] sums) {
+        /** What {@link #lastEntries} gives for the last member of a format 1 or 2 archive: SHA256SUMS alone. */
+        static final Last MANIFEST_FIRST = new Last(null, null, null);
+
+        TailEntries entries(String archiveName) {
+            Checksums checksums = Checksums.parse(sums, archiveName + ": SHA256SUMS");
+            boolean verified = toc != null && Sha256.hex(toc).equals(checksums.byName().get(TOC))
+                    && Sha256.hex(json).equals(checksums.byName().get(ArchiveLayout.MANIFEST));
+            return new TailEntries(ManifestJson.read(json, archiveName), verified ? Optional.of(toc) : Optional.empty(),
+                    checksums);
+        }
+    }
 
     private ArchiveTail() {}
 
     /** The manifest from the archive's last member, or empty when it is not found there. */
     static Optional<Manifest> readManifest(ArchiveInput archive, long maxManifestBytes) throws IOException {
+        return read(archive, maxManifestBytes).map(TailEntries::manifest);
+    }
+
+    /**
+     * The last member's entries, or empty when it is not found there. toc.dat is given only when both it and
+     * manifest.json match the member's own SHA256SUMS (a flipped byte there is for the full read to report).
+     */
+    static Optional<TailEntries> read(ArchiveInput archive, long maxManifestBytes) throws IOException {
         long size = archive.size();
         byte[] head = archive.read(0, (int) Math.min(size, AgeEncryption.headerLength()));
         if (AgeEncryption.isEncrypted(head, head.length)) {
@@ -50,16 +72,24 @@ final class ArchiveTail {
         for (long window = FIRST_WINDOW; ; window *= 4) {
             int length = (int) Math.min(size, Math.min(window, LAST_WINDOW));
             byte[] tail = archive.read(size - length, length);
+            // A plain tar's last entries have no member of their own: the one that starts at manifest.json is
+            // complete, but the one that starts at toc.dat, further back, has the toc too.
+            Last withoutToc = null;
             for (int start = length - RECORD; start >= 0; start--) {
                 if (startsMember(codec, tail, start)) {
-                    byte[] json = lastEntries(codec, tail, start, maxManifestBytes);
-                    if (json == MANIFEST_FIRST) {
+                    Last last = lastEntries(codec, tail, start, maxManifestBytes);
+                    if (last == Last.MANIFEST_FIRST) {
                         return Optional.empty(); // its manifest is its first entry: no use searching further back
                     }
-                    if (json != null) {
-                        return Optional.of(ManifestJson.read(json, archive.name()));
+                    if (last != null && codec == Compression.NONE && last.toc() == null) {
+                        withoutToc = last;
+                    } else if (last != null) {
+                        return Optional.of(last.entries(archive.name()));
                     }
                 }
+            }
+            if (withoutToc != null) {
+                return Optional.of(withoutToc.entries(archive.name()));
             }
             if (length == size || length == LAST_WINDOW) {
                 return Optional.empty();
@@ -72,7 +102,8 @@ final class ArchiveTail {
             case GZIP -> startsWith(bytes, at, GZIP_MAGIC);
             case ZSTD -> startsWith(bytes, at, ZSTD_MAGIC);
             // A plain tar ends on a 512-byte record: the entry starts a whole number of records before the end.
-            case NONE -> (bytes.length - at) % RECORD == 0 && startsWith(bytes, at, MANIFEST_HEADER);
+            case NONE -> (bytes.length - at) % RECORD == 0
+                    && (startsWith(bytes, at, MANIFEST_HEADER) || startsWith(bytes, at, TOC_HEADER));
         };
     }
 
@@ -81,10 +112,11 @@ final class ArchiveTail {
     }
 
     /**
-     * manifest.json's content when {@code bytes[start..]} decodes to exactly the last entries of a format 3 archive;
-     * {@link #MANIFEST_FIRST} when it decodes to exactly those of format 1 or 2 (SHA256SUMS alone); else null.
+     * The entries when {@code bytes[start..]} decodes to exactly the last entries of a format 3 archive ([toc.dat,]
+     * manifest.json, SHA256SUMS); {@link Last#MANIFEST_FIRST} when it decodes to exactly those of format 1 or 2
+     * (SHA256SUMS alone); else null.
      */
-    private static byte[] lastEntries(Compression codec, byte[] bytes, int start, long maxManifestBytes) {
+    private static Last lastEntries(Compression codec, byte[] bytes, int start, long maxManifestBytes) {
         try (InputStream decoded = decode(codec, new ByteArrayInputStream(bytes, start, bytes.length - start));
                 TarArchiveInputStream tar = new TarArchiveInputStream(decoded, RECORD, RECORD)) {
             TarArchiveEntry manifest = tar.getNextEntry();
@@ -92,7 +124,13 @@ final class ArchiveTail {
             if (codec != Compression.NONE && manifest != null && manifest.getName().equals(ArchiveLayout.CHECKSUMS)
                     && manifest.isFile()
                     && manifest.getSize() <= maxManifestBytes && readEntry(tar, manifest.getSize()) != null) {
-                return tar.getNextEntry() == null && decoded.read() < 0 ? MANIFEST_FIRST : null;
+                return tar.getNextEntry() == null && decoded.read() < 0 ? Last.MANIFEST_FIRST : null;
+            }
+            byte[] toc = null;
+            if (manifest != null && manifest.getName().equals(TOC) && manifest.isFile()
+                    && manifest.getSize() <= maxManifestBytes) {
+                toc = readEntry(tar, manifest.getSize());
+                manifest = toc == null ? null : tar.getNextEntry();
             }
             if (manifest == null || !manifest.getName().equals(ArchiveLayout.MANIFEST) || !manifest.isFile()
                     || manifest.getSize() > maxManifestBytes) {
@@ -100,12 +138,13 @@ final class ArchiveTail {
             }
             byte[] json = readEntry(tar, manifest.getSize());
             TarArchiveEntry sums = tar.getNextEntry();
-            if (json == null || sums == null || !sums.getName().equals(ArchiveLayout.CHECKSUMS) || !sums.isFile()
-                    || sums.getSize() > maxManifestBytes || readEntry(tar, sums.getSize()) == null) {
+            byte[] sumsBytes = sums == null || !sums.getName().equals(ArchiveLayout.CHECKSUMS) || !sums.isFile()
+                    || sums.getSize() > maxManifestBytes ? null : readEntry(tar, sums.getSize());
+            if (json == null || sumsBytes == null) {
                 return null;
             }
             // tar's end blocks, then the end of the file: nothing may follow.
-            return tar.getNextEntry() == null && decoded.read() < 0 ? json : null;
+            return tar.getNextEntry() == null && decoded.read() < 0 ? new Last(toc, json, sumsBytes) : null;
         } catch (IOException | RuntimeException notTheLastMember) {
             return null;
         }

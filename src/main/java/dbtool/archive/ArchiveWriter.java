@@ -31,7 +31,8 @@ import org.apache.commons.compress.compressors.gzip.GzipParameters;
  *   <li>a {@link Body}: the dump/ tar entries, in whatever order the files become complete, through the
  *       compressor into the target, without tar's end-of-archive blocks. Each file is hashed while it is copied.
  *   <li>{@link Body#finish}: ends the body's gzip member / zstd frame and writes one last member/frame holding
- *       manifest.json, SHA256SUMS and tar's end-of-archive blocks. Concatenated gzip members and zstd frames
+ *       the files given to {@link Body#addToLastMember} (toc.dat), manifest.json, SHA256SUMS and tar's
+ *       end-of-archive blocks. Concatenated gzip members and zstd frames
  *       decompress to one continuous tar stream, so tar sees dump/ first and manifest.json, SHA256SUMS last.
  * </ol>
  *
@@ -98,6 +99,8 @@ public final class ArchiveWriter {
         private final TarArchiveOutputStream tar;
         private final Map<String, String> sums = new LinkedHashMap<>();
         private final List<Manifest.FileEntry> files = new ArrayList<>();
+        /** Small files that go into the last member, before manifest.json (see {@link #addToLastMember}). */
+        private final Map<String, byte[]> last = new LinkedHashMap<>();
         private final byte[] buffer = new byte[BUFFER];
         private volatile boolean abandoned;
         private boolean finished;
@@ -124,9 +127,9 @@ public final class ArchiveWriter {
             if (finished) {
                 throw new IllegalStateException("archive already finished");
             }
-            if (sums.containsKey(entryName) || entryName.equals(ArchiveLayout.MANIFEST)
-                    || entryName.equals(ArchiveLayout.CHECKSUMS)) {
-                throw new IOException(entryName + " was packed twice");
+            requireNew(entryName);
+            if (!last.isEmpty()) {
+                throw new IllegalStateException("the body ends where the last member's files begin");
             }
             if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IOException("pg_dump left an unexpected non-file " + source);
@@ -161,6 +164,35 @@ public final class ArchiveWriter {
             return written;
         }
 
+        private void requireNew(String entryName) throws IOException {
+            if (sums.containsKey(entryName) || entryName.equals(ArchiveLayout.MANIFEST)
+                    || entryName.equals(ArchiveLayout.CHECKSUMS)) {
+                throw new IOException(entryName + " was packed twice");
+            }
+        }
+
+        /**
+         * Puts a small file (toc.dat) into the last member, before manifest.json, instead of the body: a reader of the
+         * archive's tail then has the dump's table of contents together with the manifest, before it reads the body,
+         * and a streaming import can create the tables and load each one as its data comes by. Read now (it must be
+         * complete); no {@link #add} may follow.
+         */
+        public synchronized Manifest.FileEntry addToLastMember(Path source, String entryName) throws IOException {
+            if (finished) {
+                throw new IllegalStateException("archive already finished");
+            }
+            requireNew(entryName);
+            if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException("pg_dump left an unexpected non-file " + source);
+            }
+            byte[] content = Files.readAllBytes(source);
+            last.put(entryName, content);
+            sums.put(entryName, Sha256.hex(content));
+            Manifest.FileEntry written = new Manifest.FileEntry(entryName, content.length);
+            files.add(written);
+            return written;
+        }
+
         /** The entries so far, in archive order. */
         public synchronized List<Manifest.FileEntry> files() {
             return List.copyOf(files);
@@ -184,12 +216,15 @@ public final class ArchiveWriter {
             byte[] manifestBytes = ManifestJson.write(manifest);
             Map<String, String> all = new LinkedHashMap<>(sums);
             all.put(ArchiveLayout.MANIFEST, Sha256.hex(manifestBytes));
-            OutputStream last = compress(new NonClosingOutputStream(out), false);
-            TarArchiveOutputStream lastTar = tar(last);
+            OutputStream lastMember = compress(new NonClosingOutputStream(out), false);
+            TarArchiveOutputStream lastTar = tar(lastMember);
+            for (Map.Entry<String, byte[]> file : last.entrySet()) {
+                putBytes(lastTar, file.getKey(), file.getValue(), mtime);
+            }
             putBytes(lastTar, ArchiveLayout.MANIFEST, manifestBytes, mtime);
             putBytes(lastTar, ArchiveLayout.CHECKSUMS, new Checksums(all).toBytes(new ArrayList<>(all.keySet())), mtime);
             lastTar.finish(); // tar's end-of-archive blocks
-            last.close();
+            lastMember.close();
             out.close(); // age's last chunk; closing counted only flushes, the target stays open
             return new Written(Sha256.hex(archiveDigest), counted.count);
         }

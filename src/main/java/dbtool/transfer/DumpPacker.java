@@ -34,6 +34,7 @@ final class DumpPacker implements AutoCloseable {
      */
     private static final Pattern TABLE_DATA_FILE = Pattern.compile("(\\d+)\\.dat");
     private static final String END = "";
+    static final String TOC = "toc.dat";
 
     private final ArchiveWriter.Body body;
     private final Path dumpDir;
@@ -135,7 +136,10 @@ final class DumpPacker implements AutoCloseable {
         return total;
     }
 
-    /** Packs what pg_dump left in the directory, toc.dat first, then by name. Call after {@link #awaitReported}. */
+    /**
+     * Packs what pg_dump left in the directory, by name, except toc.dat: that goes into the archive's last member
+     * ({@link ArchiveWriter.Body#addToLastMember}). Call after {@link #awaitReported}.
+     */
     void packRest(LongConsumer progress) throws IOException {
         for (Path p : remaining()) {
             pack(p, progress);
@@ -144,8 +148,8 @@ final class DumpPacker implements AutoCloseable {
 
     private List<Path> remaining() throws IOException {
         try (Stream<Path> stream = Files.list(dumpDir)) {
-            return stream.sorted(Comparator.comparing((Path f) -> !f.getFileName().toString().equals("toc.dat"))
-                    .thenComparing(f -> f.getFileName().toString())).toList();
+            return stream.filter(f -> !f.getFileName().toString().equals(TOC))
+                    .sorted(Comparator.comparing(f -> f.getFileName().toString())).toList();
         }
     }
 

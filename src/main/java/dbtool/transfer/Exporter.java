@@ -148,6 +148,7 @@ public final class Exporter {
                     body.add(globalsFile, ArchiveLayout.GLOBALS, n -> { });
                     globals = new Manifest.Globals(ArchiveLayout.GLOBALS, options.rolePasswords());
                 }
+                body.addToLastMember(dumpDir.resolve(DumpPacker.TOC), ArchiveLayout.DUMP_PREFIX + DumpPacker.TOC);
                 manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, toolVersion,
                         target.createdAt().toString(), options.project(),
                         new Manifest.Source(source.host(), source.port(), source.database(), source.effectiveUser()),
