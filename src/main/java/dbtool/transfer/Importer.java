@@ -6,6 +6,7 @@ import dbtool.Reporter;
 import dbtool.archive.ArchiveLayout;
 import dbtool.archive.ArchiveReader;
 import dbtool.archive.Manifest;
+import dbtool.archive.TailEntries;
 import dbtool.config.ConnectionSettings;
 import dbtool.pg.Catalog;
 import dbtool.pg.Connections;
@@ -57,7 +58,9 @@ public final class Importer {
         try (WorkFiles work = new WorkFiles()) {
             // Cheap for every archive but an encrypted manifest-last one, which would have to be decrypted twice: its
             // manifest is checked once it is unpacked, still before anything is written to the server.
-            java.util.Optional<Manifest> head = ArchiveReader.readManifestIfQuick(options.archive(), options.decryptor());
+            java.util.Optional<TailEntries> tail = ArchiveReader.readTail(options.archive());
+            java.util.Optional<Manifest> head = tail.isPresent() ? tail.map(TailEntries::manifest)
+                    : ArchiveReader.readManifestIfQuick(options.archive(), options.decryptor());
             if (head.isPresent()) {
                 requireGlobalsIfAsked(head.get(), options, archiveName);
                 tools.forServer("pg_restore", majorOf(head.get().pgDumpVersion()));
@@ -69,6 +72,22 @@ public final class Importer {
             // The target's read-only checks run while the archive is verified: both must pass before
             // anything is written to the server, and an unreachable server should not wait for 100 GB.
             CompletableFuture<Preflight> preflight = CompletableFuture.supplyAsync(() -> preflight(target, options.clean()));
+            // Streamed (restored while it is read) when the tail holds the toc and the database is ours to drop on a
+            // damaged entry: a new one, or --clean's staging database. An existing empty database the user made must
+            // stay untouched by a damaged archive, so it gets the whole archive verified first.
+            if (tail.isPresent() && tail.get().toc().isPresent() && !options.globals()) {
+                Preflight checked = join(preflight);
+                if (!checked.exists() || options.clean()) {
+                    PgTool pgRestore = tools.forServer("pg_restore", majorOf(head.get().pgDumpVersion()));
+                    java.util.Optional<StreamedRestore> streamed = StreamedRestore.plan(reporter, pgRestore, options,
+                            tail.get(), workDir);
+                    if (streamed.isPresent()) {
+                        checked.requireExtensions(head.get().extensions());
+                        return restore(pgRestore, null, options, head.get(), checked.exists(), started,
+                                streamed.get()::into);
+                    }
+                }
+            }
             reporter.progressStart("checking and unpacking", options.archive().size(), "B");
             ArchiveReader.Result read;
             try {
@@ -114,6 +133,19 @@ public final class Importer {
      */
     ImportResult restore(PgTool pgRestore, Path dumpDir, Path globals, ImportOptions options, Manifest manifest,
             boolean exists, long started) {
+        return restore(pgRestore, globals, options, manifest, exists, started,
+                (into, counted) -> runPgRestore(pgRestore, dumpDir, options, into, manifest, counted));
+    }
+
+    /** How the archive's contents get into a database that exists and is empty: pg_restore of the unpacked dump, or streamed. */
+    interface Loading {
+        /** Restores everything into {@code into}; puts the tables it counted on the way into {@code counted}; returns warnings. */
+        List<String> into(ConnectionSettings into, Map<String, Long> counted) throws IOException;
+    }
+
+    /** As above, with the contents restored by {@code loading}. */
+    ImportResult restore(PgTool pgRestore, Path globals, ImportOptions options, Manifest manifest, boolean exists,
+            long started, Loading loading) {
         ConnectionSettings target = options.target();
         try {
             Globals.Applied roles = null;
@@ -121,7 +153,7 @@ public final class Importer {
                 roles = applyGlobals(globals, options);
             }
             if (exists && options.clean()) {
-                return replace(pgRestore, dumpDir, options, manifest, started, roles);
+                return replace(options, manifest, started, roles, loading);
             }
             boolean created = false;
             if (!exists) {
@@ -142,8 +174,11 @@ public final class Importer {
             List<String> warnings;
             Map<String, Long> countedEarly = new java.util.HashMap<>();
             try {
-                warnings = runPgRestore(pgRestore, dumpDir, options, target, manifest, countedEarly);
-            } catch (PgToolFailure e) {
+                warnings = load(loading, target, countedEarly);
+            } catch (DbToolException e) {
+                if (!created && !(e instanceof PgToolFailure)) {
+                    throw e;
+                }
                 if (!created) {
                     throw new DbToolException(e.exitCode(), e.getMessage() + "; the target may be partly restored", e);
                 }
@@ -171,6 +206,20 @@ public final class Importer {
             throw Connections.explain(target, e);
         } catch (IOException e) {
             throw new DbToolException(ExitCode.RUNTIME, "import failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs {@code loading}; whatever stops it is a {@link DbToolException}, so that the caller cleans up after it. */
+    private static List<String> load(Loading loading, ConnectionSettings into, Map<String, Long> counted) {
+        try {
+            return loading.into(into, counted);
+        } catch (IOException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("No space left on device")) {
+                throw new DbToolException(ExitCode.RUNTIME, "disk full while restoring (work directory "
+                        + "on the disk of DBTOOL_WORK_DIR): free space or set DBTOOL_WORK_DIR to a larger disk", e);
+            }
+            throw new DbToolException(ExitCode.RUNTIME, "import failed: " + message, e);
         }
     }
 
@@ -216,16 +265,16 @@ public final class Importer {
      * matches put it in the target's place. A failure, a mismatch or Ctrl-C anywhere before that leaves the target
      * exactly as it was.
      */
-    private ImportResult replace(PgTool pgRestore, Path dumpDir, ImportOptions options, Manifest manifest, long started,
-            Globals.Applied roles) throws SQLException {
+    private ImportResult replace(ImportOptions options, Manifest manifest, long started, Globals.Applied roles,
+            Loading loading) throws SQLException {
         ConnectionSettings target = options.target();
         try (DatabaseReplacement replacement = DatabaseReplacement.begin(target, reporter)) {
             ConnectionSettings staging = replacement.staging();
             Map<String, Long> countedEarly = new java.util.HashMap<>();
             List<String> warnings;
             try {
-                warnings = runPgRestore(pgRestore, dumpDir, options, staging, manifest, countedEarly);
-            } catch (PgToolFailure e) {
+                warnings = load(loading, staging, countedEarly);
+            } catch (DbToolException e) {
                 throw new DbToolException(e.exitCode(), e.getMessage() + "; " + target.describe() + " was not changed", e);
             }
             RowCountCheck.Outcome check = checkRowCounts(staging, manifest, options, countedEarly);
@@ -376,7 +425,7 @@ public final class Importer {
     }
 
     /** Dump ids of the manifest's checked tables, from the dump's TOC. */
-    private static Map<String, Manifest.Table> dataItems(TocListing toc, Manifest manifest) {
+    static Map<String, Manifest.Table> dataItems(TocListing toc, Manifest manifest) {
         Map<String, Manifest.Table> items = new java.util.HashMap<>();
         for (TocListing.Entry entry : toc.entries()) {
             if (!entry.description().equals(TocListing.TABLE_DATA)) {

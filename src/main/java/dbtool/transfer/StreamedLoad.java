@@ -1,0 +1,254 @@
+package dbtool.transfer;
+
+import dbtool.DbToolException;
+import dbtool.ExitCode;
+import dbtool.archive.ArchiveLayout;
+import dbtool.archive.ArchiveReader;
+import dbtool.config.ConnectionSettings;
+import dbtool.pg.Connections;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.LongConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import org.postgresql.PGConnection;
+
+/**
+ * Loads each table's data straight from the archive's stream: the reader hands every TABLE DATA entry to {@code jobs}
+ * loaders through the work directory ({@link SpooledEntry}), each loader sends it with pg_restore's own COPY statement,
+ * one transaction per table, and commits only once the reader found the entry's SHA-256 equal to the archive's
+ * SHA256SUMS. The server's "COPY n" reply is the table's row count, so no table is scanned afterwards.
+ */
+final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
+
+    private static final Pattern TABLE_DATA_FILE = Pattern.compile(Pattern.quote(ArchiveLayout.DUMP_PREFIX) + "(\\d+)\\.dat(\\.gz)?");
+    private static final String TOC_ENTRY = ArchiveLayout.DUMP_PREFIX + DumpPacker.TOC;
+    private static final SpooledEntry END = new SpooledEntry("", Path.of(""), false);
+    private static final int COPY_BUFFER = 1 << 16;
+    /** What pg_restore sets before it restores (its preamble), plus no waiting for the WAL flush per table. */
+    private static final List<String> SESSION = List.of("set statement_timeout = 0", "set lock_timeout = 0",
+            "set idle_in_transaction_session_timeout = 0", "set standard_conforming_strings = on",
+            "select pg_catalog.set_config('search_path', '', false)", "set check_function_bodies = false",
+            "set xmloption = content", "set client_min_messages = warning", "set row_security = off",
+            "set synchronous_commit = off");
+
+    private final DataSection data;
+    private final Map<String, String> checksums;
+    private final Path spoolDir;
+    private final ConnectionSettings into;
+    private final LongConsumer storedBytesLoaded;
+    private final BlockingQueue<SpooledEntry> queue = new LinkedBlockingQueue<>();
+    private final Map<String, SpooledEntry> byEntryName = new ConcurrentHashMap<>();
+    private final Map<String, Long> rowsByDumpId = new ConcurrentHashMap<>();
+    private final CountDownLatch schema = new CountDownLatch(1);
+    private final List<Thread> loaders = new ArrayList<>();
+    private volatile boolean schemaReady;
+    private volatile Throwable failure;
+
+    /**
+     * @param checksums SHA256SUMS from the archive's tail, by entry name
+     * @param spoolDir an empty directory for entries on their way to a loader
+     * @param storedBytesLoaded told how many of an entry's stored bytes a loader has sent (progress)
+     */
+    StreamedLoad(DataSection data, Map<String, String> checksums, Path spoolDir, ConnectionSettings into, int jobs,
+            LongConsumer storedBytesLoaded) {
+        this.data = data;
+        this.checksums = checksums;
+        this.spoolDir = spoolDir;
+        this.into = into;
+        this.storedBytesLoaded = storedBytesLoaded;
+        for (int i = 0; i < Math.max(1, jobs); i++) {
+            Thread loader = new Thread(this::run, "dbtool-loader-" + i);
+            loader.setDaemon(true);
+            loaders.add(loader);
+            loader.start();
+        }
+    }
+
+    /** The tables exist (pre-data restored): loading may begin. */
+    void schemaReady() {
+        schemaReady = true;
+        schema.countDown();
+    }
+
+    @Override
+    public OutputStream open(String entryName, long size) throws IOException {
+        if (failure != null) {
+            throw new IOException("stopped: loading a table failed");
+        }
+        if (entryName.equals(TOC_ENTRY)) {
+            return OutputStream.nullOutputStream(); // the work directory has it already, from the archive's tail
+        }
+        Matcher m = TABLE_DATA_FILE.matcher(entryName);
+        if (!m.matches() || !data.copyByDumpId().containsKey(m.group(1))) {
+            return null; // unpacked for pg_restore: large objects, and whatever no COPY statement is known for
+        }
+        SpooledEntry entry = new SpooledEntry(m.group(1), spoolDir.resolve(entryName.substring(ArchiveLayout.DUMP_PREFIX.length())),
+                m.group(2) != null);
+        OutputStream out = entry.writer();
+        byEntryName.put(entryName, entry);
+        queue.add(entry);
+        return out;
+    }
+
+    @Override
+    public void written(String entryName, String sha256) {
+        boolean ok = sha256.equals(checksums.get(entryName));
+        SpooledEntry entry = byEntryName.get(entryName);
+        if (entry != null) {
+            entry.verified(ok); // its loader commits or rolls back now
+        }
+        if (!ok) {
+            throw DbToolException.archive(entryName + ": checksum mismatch for '" + entryName
+                    + "'; the archive is damaged, restore from another copy");
+        }
+    }
+
+    /** What went wrong in a loader, or null. */
+    Throwable failure() {
+        return failure;
+    }
+
+    /** Waits until every entry handed over is loaded; the rows each COPY reported, by dump id. */
+    Map<String, Long> finish() {
+        stop();
+        if (failure != null) {
+            throw asDbToolException(failure);
+        }
+        return Map.copyOf(rowsByDumpId);
+    }
+
+    /** Stops the loaders (rolling back what they load) unless {@link #finish} already waited for them. */
+    @Override
+    public void close() {
+        if (loaders.stream().anyMatch(Thread::isAlive)) {
+            fail(new IOException("loading stopped"));
+            schema.countDown();
+            stop();
+        }
+    }
+
+    private void stop() {
+        loaders.forEach(l -> queue.add(END));
+        boolean interrupted = false;
+        for (Thread loader : loaders) {
+            while (loader.isAlive()) {
+                try {
+                    loader.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    fail(e);
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized void fail(Throwable t) {
+        if (failure == null) {
+            failure = t;
+        }
+        byEntryName.values().forEach(SpooledEntry::abandon);
+        queue.forEach(SpooledEntry::abandon);
+    }
+
+    private void run() {
+        try (Connection connection = Connections.open(into)) {
+            try (Statement st = connection.createStatement()) {
+                for (String setting : SESSION) {
+                    st.execute(setting);
+                }
+            }
+            connection.setAutoCommit(false);
+            while (true) {
+                SpooledEntry entry = queue.take();
+                if (entry == END) {
+                    return;
+                }
+                if (failure != null) {
+                    continue;
+                }
+                schema.await();
+                if (!schemaReady) {
+                    continue;
+                }
+                load(connection, entry);
+            }
+        } catch (SQLException e) {
+            fail(new DbToolException(ExitCode.RUNTIME, "loading a table into " + into.describe() + " failed: "
+                    + e.getMessage().strip(), e));
+        } catch (InterruptedException e) {
+            fail(e);
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    private void load(Connection connection, SpooledEntry entry) throws SQLException, IOException {
+        String copy = data.copyStatement(entry.dumpId());
+        long rows;
+        try (InputStream stored = new Counted(entry.reader());
+                InputStream raw = entry.gzip() ? new GZIPInputStream(stored, COPY_BUFFER) : stored) {
+            rows = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copy, raw, COPY_BUFFER);
+        } catch (SQLException | IOException e) {
+            connection.rollback();
+            // Stopped because of another failure, or the entry's bytes were damaged (an inflate or COPY error on
+            // them is no surprise): the reader or that failure is what is reported.
+            if (failure != null || !entry.awaitVerified()) {
+                return;
+            }
+            throw new DbToolException(ExitCode.RUNTIME, copy.replaceFirst(" FROM stdin.*", "") + " failed: "
+                    + String.valueOf(e.getMessage()).strip(), e);
+        }
+        if (!entry.awaitVerified()) {
+            connection.rollback(); // the reader reports the damaged entry
+            return;
+        }
+        connection.commit();
+        rowsByDumpId.put(entry.dumpId(), rows);
+        Files.deleteIfExists(entry.file());
+    }
+
+    private static DbToolException asDbToolException(Throwable t) {
+        if (t instanceof DbToolException d) {
+            return d;
+        }
+        if (t instanceof InterruptedException) {
+            return new DbToolException(ExitCode.RUNTIME, "interrupted", t);
+        }
+        return new DbToolException(ExitCode.RUNTIME, "loading the data failed: " + t.getMessage(), t);
+    }
+
+    /** Tells the progress bar about the stored bytes a loader has consumed. */
+    private final class Counted extends FilterInputStream {
+        Counted(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                storedBytesLoaded.accept(n);
+            }
+            return n;
+        }
+    }
+}

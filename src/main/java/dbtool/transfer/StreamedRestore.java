@@ -1,0 +1,218 @@
+package dbtool.transfer;
+
+import dbtool.DbToolException;
+import dbtool.ExitCode;
+import dbtool.Reporter;
+import dbtool.archive.ArchiveLayout;
+import dbtool.archive.ArchiveReader;
+import dbtool.archive.Manifest;
+import dbtool.archive.TailEntries;
+import dbtool.config.ConnectionSettings;
+import dbtool.pg.PgEvent;
+import dbtool.pg.PgProcess;
+import dbtool.pg.PgTool;
+import dbtool.pg.TocListing;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+
+/**
+ * Restores an archive while it is read, when its last member holds toc.dat (see {@link ArchiveReader#readTail}):
+ * pg_restore creates the schema (pre-data) while the archive's stream starts, each table's data goes from the stream
+ * into COPY ({@link StreamedLoad}: committed only when its checksum matched; the server's reply is its row count),
+ * and once the whole archive and its sidecar are verified pg_restore restores the rest of the data section
+ * (sequences' values, large objects) and builds the indexes and constraints (post-data) with N jobs. No
+ * uncompressed copy of the dump is written, and the tables are not counted afterwards.
+ */
+final class StreamedRestore {
+
+    private final Reporter reporter;
+    private final PgTool pgRestore;
+    private final ImportOptions options;
+    private final Manifest manifest;
+    private final TailEntries tail;
+    private final Path workDir;
+    private final Path dumpDir;
+    private final TocListing toc;
+    private final DataSection data;
+
+    private StreamedRestore(Reporter reporter, PgTool pgRestore, ImportOptions options, TailEntries tail, Path workDir,
+            TocListing toc, DataSection data) {
+        this.reporter = reporter;
+        this.pgRestore = pgRestore;
+        this.options = options;
+        this.manifest = tail.manifest();
+        this.tail = tail;
+        this.workDir = workDir;
+        this.dumpDir = workDir.resolve(ArchiveLayout.DUMP_DIR);
+        this.toc = toc;
+        this.data = data;
+    }
+
+    /**
+     * The plan for a streamed restore, or empty when this archive is restored the classic way (no toc.dat in the
+     * last member, or pg_restore's view of the toc is not what the loaders need). Writes toc.dat into
+     * {@code workDir}/dump; on empty the work directory is left as it was.
+     */
+    static Optional<StreamedRestore> plan(Reporter reporter, PgTool pgRestore, ImportOptions options, TailEntries tail,
+            Path workDir) throws IOException {
+        if (tail.toc().isEmpty()) {
+            return Optional.empty();
+        }
+        Path dump = Files.createDirectory(workDir.resolve(ArchiveLayout.DUMP_DIR));
+        Path scratch = Files.createDirectory(workDir.resolve("copy-statements"));
+        Files.write(dump.resolve(DumpPacker.TOC), tail.toc().get());
+        Optional<DataSection> data = Optional.empty();
+        TocListing toc = null;
+        try {
+            toc = TocListing.read(pgRestore, dump, options.target());
+            data = DataSection.read(pgRestore, dump, scratch, options.target());
+        } catch (DbToolException e) {
+            reporter.detail("pg_restore could not read the archive's toc.dat (" + e.getMessage() + ")");
+        } finally {
+            WorkFiles.deleteRecursively(scratch);
+        }
+        if (data.isEmpty()) {
+            WorkFiles.deleteRecursively(dump);
+            reporter.detail("restoring the classic way: the COPY statements could not be read from toc.dat");
+            return Optional.empty();
+        }
+        return Optional.of(new StreamedRestore(reporter, pgRestore, options, tail, workDir, toc, data.get()));
+    }
+
+    /**
+     * Restores everything into {@code into}, which exists and is empty. Puts the row count of every table loaded by
+     * COPY into {@code counted} (by qualified name) and returns pg_restore's warnings.
+     */
+    List<String> into(ConnectionSettings into, Map<String, Long> counted) throws IOException {
+        int jobs = Math.max(1, options.jobs());
+        reporter.info("restoring into " + into.describe() + " with " + jobs + " jobs");
+        reporter.detail("streaming " + options.archive().name() + ": schema first, each table's data into COPY as"
+                + " the archive is read (" + data.copyByDumpId().size() + " tables), then indexes and constraints");
+        List<String> warnings = new ArrayList<>();
+        Path spool = Files.createDirectory(workDir.resolve("spool"));
+        long copyBytes = manifest.files().stream().filter(f -> isCopyEntry(f.path())).mapToLong(Manifest.FileEntry::size).sum();
+        ArchiveReader.Result read;
+        Map<String, Long> rows;
+        reporter.progressStart("restoring", copyBytes, "B");
+        try (StreamedLoad load = new StreamedLoad(data, tail.checksums().byName(), spool, into, jobs,
+                reporter::progressStep)) {
+            CompletableFuture<ArchiveReader.Result> reading = CompletableFuture.supplyAsync(() -> ArchiveReader.read(
+                    options.archive(), workDir, n -> { }, options.decryptor(), manifest, load));
+            try {
+                pgRestore(into, List.of("--section=pre-data"), warnings, event -> { });
+            } catch (RuntimeException e) {
+                load.close();
+                awaitQuietly(reading);
+                throw e;
+            }
+            load.schemaReady();
+            read = await(reading, load);
+            rows = load.finish();
+        } finally {
+            reporter.progressEnd();
+        }
+        reporter.detail(options.archive().name() + ": " + read.filesChecked() + " checksums verified"
+                + (read.sidecarChecked() ? ", sidecar verified" : ", no sidecar found"));
+        if (!read.sidecarChecked()) {
+            reporter.warn(options.archive().name() + " has no .sha256 sidecar; relying on the checksums inside the archive");
+        }
+        List<String> rest = data.linesExcept(rows.keySet());
+        if (!rest.isEmpty()) {
+            Path list = workDir.resolve("data-rest.list");
+            Files.write(list, rest);
+            pgRestore(into, List.of("--section=data", "--use-list=" + list, "--jobs=" + jobs), warnings, event -> { });
+        }
+        long postData = toc.entries().stream().filter(e -> TocListing.POST_DATA.contains(e.description())).count();
+        reporter.progressStart("building indexes", postData, " items");
+        try {
+            pgRestore(into, List.of("--section=post-data", "--jobs=" + jobs), warnings, event -> {
+                if (event instanceof PgEvent.ItemFinished item && TocListing.POST_DATA.contains(item.description())) {
+                    reporter.progressStep(1);
+                }
+            });
+        } finally {
+            reporter.progressEnd();
+        }
+        Map<String, Manifest.Table> tables = Importer.dataItems(toc, manifest);
+        rows.forEach((dumpId, n) -> {
+            Manifest.Table table = tables.get(dumpId);
+            if (table != null) {
+                counted.put(table.qualifiedName(), n);
+            }
+        });
+        if (!warnings.isEmpty()) {
+            reporter.warn("pg_restore printed " + warnings.size() + " warning(s), first: " + warnings.get(0));
+        }
+        return warnings;
+    }
+
+    private boolean isCopyEntry(String path) {
+        String name = path.startsWith(ArchiveLayout.DUMP_PREFIX) ? path.substring(ArchiveLayout.DUMP_PREFIX.length()) : "";
+        String id = name.endsWith(".dat.gz") ? name.substring(0, name.length() - 7)
+                : name.endsWith(".dat") ? name.substring(0, name.length() - 4) : "";
+        return data.copyByDumpId().containsKey(id);
+    }
+
+    /** The archive's read: its own failure, unless a loader failed first (then the reader only saw it stop). */
+    private static ArchiveReader.Result await(CompletableFuture<ArchiveReader.Result> reading, StreamedLoad load) {
+        try {
+            return reading.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DbToolException(ExitCode.RUNTIME, "interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (load.failure() instanceof DbToolException loading) {
+                throw loading;
+            }
+            if (cause instanceof DbToolException d) {
+                throw d;
+            }
+            throw new DbToolException(ExitCode.RUNTIME, "reading the archive failed: " + cause, cause);
+        }
+    }
+
+    private static void awaitQuietly(CompletableFuture<?> reading) {
+        try {
+            reading.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException stoppedOnPurpose) {
+            // the reader stopped because the loading was closed: the caller reports why
+        }
+    }
+
+    /** One pg_restore run on the dump directory; its warnings are collected, an error stops the import. */
+    private void pgRestore(ConnectionSettings into, List<String> section, List<String> warnings, Consumer<PgEvent> onEvent) {
+        List<String> args = new ArrayList<>(section);
+        args.add("--verbose");
+        if (!options.keepOwners()) {
+            args.add("--no-owner");
+            args.add("--no-privileges");
+        }
+        args.addAll(PgProcess.connectionArguments(into));
+        args.add(dumpDir.toString());
+        PgProcess.Result result = new PgProcess(pgRestore, args, into, event -> {
+            if (event instanceof PgEvent.Warning) {
+                synchronized (warnings) {
+                    warnings.add(event.line().strip());
+                }
+            }
+            onEvent.accept(event);
+            reporter.detail(event.line());
+        }).run();
+        if (!result.ok()) {
+            String first = result.errors().isEmpty() ? result.firstError()
+                    : result.errors().stream().limit(3).map(String::strip).reduce((a, b) -> a + " | " + b).orElseThrow();
+            throw result.failure("pg_restore failed with " + Math.max(1, result.errors().size()) + " error(s): " + first);
+        }
+    }
+}
