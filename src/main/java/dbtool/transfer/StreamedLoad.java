@@ -193,7 +193,7 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
             }
         } catch (SQLException e) {
             fail(new DbToolException(ExitCode.RUNTIME, "loading a table into " + into.describe() + " failed: "
-                    + e.getMessage().strip(), e));
+                    + String.valueOf(e.getMessage()).strip().replaceAll("\\s*\\R\\s*", " "), e));
         } catch (InterruptedException e) {
             fail(e);
         } catch (Throwable t) {
@@ -214,8 +214,10 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
             if (failure != null || !entry.awaitVerified()) {
                 return;
             }
-            throw new DbToolException(ExitCode.RUNTIME, copy.replaceFirst(" FROM stdin.*", "") + " failed: "
-                    + String.valueOf(e.getMessage()).strip(), e);
+            // One line, like pg_restore's "COPY failed for table": the server's message with its detail.
+            throw new DbToolException(ExitCode.RUNTIME, "loading " + copy.replaceFirst("^COPY ", "table ")
+                    .replaceFirst(" FROM stdin.*", "") + " failed: " + String.valueOf(e.getMessage()).strip()
+                    .replaceAll("\\s*\\R\\s*", " "), e);
         }
         if (!entry.awaitVerified()) {
             connection.rollback(); // the reader reports the damaged entry
