@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -38,6 +39,11 @@ class ArchiveWriterTest {
     }
 
     private Path writeArchive(Compression compression, List<String> order) throws IOException {
+        return writeArchive(compression, order, false);
+    }
+
+    /** @param tocLast toc.dat into the last member (as export does), not the body */
+    private Path writeArchive(Compression compression, List<String> order, boolean tocLast) throws IOException {
         Path dump = Files.createDirectories(dir.resolve("dump"));
         Random random = new Random(42);
         for (String name : order) {
@@ -50,7 +56,12 @@ class ArchiveWriterTest {
         try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 ArchiveWriter.Body body = writer.open(out, CREATED)) {
             for (String name : order) {
-                body.add(dump.resolve(name), ArchiveLayout.DUMP_PREFIX + name, n -> {});
+                if (!(tocLast && name.equals("toc.dat"))) {
+                    body.add(dump.resolve(name), ArchiveLayout.DUMP_PREFIX + name, n -> {});
+                }
+            }
+            if (tocLast) {
+                body.addToLastMember(dump.resolve("toc.dat"), ArchiveLayout.DUMP_PREFIX + "toc.dat");
             }
             ArchiveWriter.Written written = body.finish(manifest(body.files()));
             out.close();
@@ -88,6 +99,53 @@ class ArchiveWriterTest {
         assertThat(tar.waitFor()).as(listing).isZero();
         assertThat(listing.lines().toList()).containsExactly("dump/3345.dat", "dump/3342.dat",
                 "dump/toc.dat", "dump/3344.dat", "manifest.json", "SHA256SUMS");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void theTailGivesTheTocWithTheManifestWhenItIsInTheLastMember(Compression compression) throws Exception {
+        Path archive = writeArchive(compression, List.of("3345.dat", "toc.dat", "3342.dat"), true);
+        TailEntries tail = ArchiveReader.readTail(ArchiveInput.of(archive)).orElseThrow();
+        byte[] written = bytesOf("dump/toc.dat");
+        assertThat(tail.toc()).hasValueSatisfying(toc -> assertThat(toc).isEqualTo(written));
+        assertThat(tail.manifest().files()).extracting(Manifest.FileEntry::path)
+                .containsExactly("dump/3345.dat", "dump/3342.dat", "dump/toc.dat");
+        assertThat(tail.checksums().byName()).containsKeys("dump/3345.dat", "dump/toc.dat", "manifest.json");
+        // Still one tar for everyone else: a full read, and the system's tar, see toc.dat just before the manifest.
+        assertThat(ArchiveReader.read(archive, dir.resolve("x"), n -> {}).filesChecked()).isEqualTo(4);
+        assertThat(Files.readAllBytes(dir.resolve("x/dump/toc.dat"))).isEqualTo(bytesOf("dump/toc.dat"));
+    }
+
+    @Test
+    void aTocThatDoesNotMatchItsChecksumIsNotGiven() throws Exception {
+        Path archive = writeArchive(Compression.NONE, List.of("3345.dat", "toc.dat"), true);
+        byte[] bytes = Files.readAllBytes(archive);
+        byte[] toc = bytesOf("dump/toc.dat");
+        int at = java.util.Collections.indexOfSubList(java.util.Arrays.asList(box(bytes)), java.util.Arrays.asList(box(toc)));
+        bytes[at + 10] ^= 0x20;
+        Files.write(archive, bytes);
+        TailEntries tail = ArchiveReader.readTail(ArchiveInput.of(archive)).orElseThrow();
+        assertThat(tail.toc()).isEmpty();
+    }
+
+    @Test
+    void anArchiveWithTheTocInItsBodyGivesTheManifestAlone() throws Exception {
+        Path archive = writeArchive(Compression.GZIP, List.of("3345.dat", "toc.dat"));
+        TailEntries tail = ArchiveReader.readTail(ArchiveInput.of(archive)).orElseThrow();
+        assertThat(tail.toc()).isEmpty();
+        assertThat(tail.manifest().files()).hasSize(2);
+    }
+
+    private byte[] bytesOf(String path) throws IOException {
+        return Files.readAllBytes(dir.resolve(path));
+    }
+
+    private static Byte[] box(byte[] bytes) {
+        Byte[] boxed = new Byte[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            boxed[i] = bytes[i];
+        }
+        return boxed;
     }
 
     @ParameterizedTest
