@@ -228,7 +228,8 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
         Files.deleteIfExists(entry.file());
     }
 
-    private static DbToolException asDbToolException(Throwable t) {
+    /** What a loader's failure means to the user (exit 1 unless it says otherwise). */
+    static DbToolException asDbToolException(Throwable t) {
         if (t instanceof DbToolException d) {
             return d;
         }

@@ -170,8 +170,8 @@ final class StreamedRestore {
             throw new DbToolException(ExitCode.RUNTIME, "interrupted", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (load.failure() instanceof DbToolException loading) {
-                throw loading;
+            if (load.failure() != null) {
+                throw StreamedLoad.asDbToolException(load.failure());
             }
             if (cause instanceof DbToolException d) {
                 throw d;
