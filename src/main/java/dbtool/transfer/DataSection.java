@@ -104,7 +104,8 @@ record DataSection(List<String> lines, Map<String, String> copyByDumpId, String 
         }).toList();
     }
 
-    private static List<String> run(PgTool pgRestore, List<String> args, ConnectionSettings connection) {
+    /** pg_restore's output lines (a --list, a script), or null when it failed. */
+    static List<String> run(PgTool pgRestore, List<String> args, ConnectionSettings connection) {
         List<String> out = new ArrayList<>();
         PgProcess.Result result = new PgProcess(pgRestore, args, connection, event -> {
             synchronized (out) {

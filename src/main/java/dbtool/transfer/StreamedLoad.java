@@ -52,6 +52,8 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
     private final Path spoolDir;
     private final ConnectionSettings into;
     private final LongConsumer storedBytesLoaded;
+    /** Told each TABLE DATA dump id once its table is committed. */
+    private final java.util.function.Consumer<String> committed;
     private final BlockingQueue<SpooledEntry> queue = new LinkedBlockingQueue<>();
     private final Map<String, SpooledEntry> byEntryName = new ConcurrentHashMap<>();
     private final Map<String, Long> rowsByDumpId = new ConcurrentHashMap<>();
@@ -64,9 +66,11 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
      * @param checksums SHA256SUMS from the archive's tail, by entry name
      * @param spoolDir an empty directory for entries on their way to a loader
      * @param storedBytesLoaded told how many of an entry's stored bytes a loader has sent (progress)
+     * @param committed told each TABLE DATA dump id once its table is committed
      */
     StreamedLoad(DataSection data, Map<String, String> checksums, Path spoolDir, ConnectionSettings into, int jobs,
-            LongConsumer storedBytesLoaded) {
+            LongConsumer storedBytesLoaded, java.util.function.Consumer<String> committed) {
+        this.committed = committed;
         this.data = data;
         this.checksums = checksums;
         this.spoolDir = spoolDir;
@@ -226,6 +230,7 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
         connection.commit();
         rowsByDumpId.put(entry.dumpId(), rows);
         Files.deleteIfExists(entry.file());
+        committed.accept(entry.dumpId());
     }
 
     /** What a loader's failure means to the user (exit 1 unless it says otherwise). */

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
@@ -42,9 +44,13 @@ final class StreamedRestore {
     private final Path dumpDir;
     private final TocListing toc;
     private final DataSection data;
+    private final List<String> verboseListing;
+    private final List<String> postDataLines;
 
     private StreamedRestore(Reporter reporter, PgTool pgRestore, ImportOptions options, TailEntries tail, Path workDir,
-            TocListing toc, DataSection data) {
+            TocListing toc, DataSection data, List<String> verboseListing, List<String> postDataLines) {
+        this.verboseListing = verboseListing;
+        this.postDataLines = postDataLines;
         this.reporter = reporter;
         this.pgRestore = pgRestore;
         this.options = options;
@@ -71,20 +77,27 @@ final class StreamedRestore {
         Files.write(dump.resolve(DumpPacker.TOC), tail.toc().get());
         Optional<DataSection> data = Optional.empty();
         TocListing toc = null;
+        List<String> verbose = null;
+        List<String> postData = null;
         try {
             toc = TocListing.read(pgRestore, dump, options.target());
             data = DataSection.read(pgRestore, dump, scratch, options.target());
+            verbose = DataSection.run(pgRestore, List.of("--list", "--verbose", dump.toString()), options.target());
+            postData = DataSection.run(pgRestore, List.of("--list", "--section=post-data", dump.toString()),
+                    options.target());
         } catch (DbToolException e) {
             reporter.detail("pg_restore could not read the archive's toc.dat (" + e.getMessage() + ")");
         } finally {
             WorkFiles.deleteRecursively(scratch);
         }
-        if (data.isEmpty()) {
+        if (data.isEmpty() || verbose == null || postData == null) {
             WorkFiles.deleteRecursively(dump);
             reporter.detail("restoring the classic way: the COPY statements could not be read from toc.dat");
             return Optional.empty();
         }
-        return Optional.of(new StreamedRestore(reporter, pgRestore, options, tail, workDir, toc, data.get()));
+        List<String> postDataEntries = postData.stream().filter(l -> l.matches("^\\d+; .*")).toList();
+        return Optional.of(new StreamedRestore(reporter, pgRestore, options, tail, workDir, toc, data.get(), verbose,
+                postDataEntries));
     }
 
     /**
@@ -102,8 +115,21 @@ final class StreamedRestore {
         ArchiveReader.Result read;
         Map<String, Long> rows;
         reporter.progressStart("restoring", copyBytes, "B");
-        try (StreamedLoad load = new StreamedLoad(data, tail.checksums().byName(), spool, into, jobs,
-                reporter::progressStep)) {
+        java.util.concurrent.atomic.AtomicInteger batches = new java.util.concurrent.atomic.AtomicInteger();
+        Set<String> dataIds = data.lines().stream().map(l -> l.substring(0, l.indexOf(';'))).collect(Collectors.toSet());
+        List<String> finalPostData;
+        try (EarlyIndexes early = EarlyIndexes.plan(verboseListing, postDataLines, dataIds, data.copyByDumpId().keySet(),
+                        lines -> {
+                            Path list = workDir.resolve("early-" + batches.incrementAndGet() + ".list");
+                            try {
+                                Files.write(list, lines);
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                            pgRestore(into, List.of("--section=post-data", "--use-list=" + list), warnings, event -> { });
+                        });
+                StreamedLoad load = new StreamedLoad(data, tail.checksums().byName(), spool, into, jobs,
+                        reporter::progressStep, early::loaded)) {
             CompletableFuture<ArchiveReader.Result> reading = CompletableFuture.supplyAsync(() -> ArchiveReader.read(
                     options.archive(), workDir, n -> { }, options.decryptor(), manifest, load));
             try {
@@ -116,6 +142,9 @@ final class StreamedRestore {
             load.schemaReady();
             read = await(reading, load);
             rows = load.finish();
+            finalPostData = early.finish();
+            reporter.detail((postDataLines.size() - finalPostData.size()) + " indexes and constraints were built while"
+                    + " other tables loaded");
         } finally {
             reporter.progressEnd();
         }
@@ -130,10 +159,14 @@ final class StreamedRestore {
             Files.write(list, rest);
             pgRestore(into, List.of("--section=data", "--use-list=" + list, "--jobs=" + jobs), warnings, event -> { });
         }
-        long postData = toc.entries().stream().filter(e -> TocListing.POST_DATA.contains(e.description())).count();
+        Set<String> finalIds = finalPostData.stream().map(l -> l.substring(0, l.indexOf(';'))).collect(Collectors.toSet());
+        long postData = toc.entries().stream().filter(e -> TocListing.POST_DATA.contains(e.description())
+                && finalIds.contains(e.dumpId())).count();
+        Path finalList = workDir.resolve("post-data.list");
+        Files.write(finalList, finalPostData);
         reporter.progressStart("building indexes", postData, " items");
         try {
-            pgRestore(into, List.of("--section=post-data", "--jobs=" + jobs), warnings, event -> {
+            pgRestore(into, List.of("--section=post-data", "--use-list=" + finalList, "--jobs=" + jobs), warnings, event -> {
                 if (event instanceof PgEvent.ItemFinished item && TocListing.POST_DATA.contains(item.description())) {
                     reporter.progressStep(1);
                 }
