@@ -21,9 +21,9 @@ import java.util.stream.Stream;
  * Packs pg_dump's files into an archive body while pg_dump still runs. In parallel mode pg_dump's
  * leader logs {@code finished item <dumpId> TABLE DATA <tag>} only after the worker has written and
  * closed that table's file ({@code <dumpId>.dat}, or {@code .dat.gz} with -Z1), so from then on the file
- * never changes: a packer thread appends it to the body and deletes it. Everything else (toc.dat, which
- * pg_dump writes last, large objects, every file of a -j1 run, any item whose file was not found) is
- * packed by {@link #packRest} after pg_dump has exited.
+ * never changes: a packer thread appends it to the body and deletes it. Everything else (large objects,
+ * every file of a -j1 run, any item whose file was not found) is packed by {@link #packRest} after pg_dump
+ * has exited; toc.dat, which pg_dump writes last, goes into the archive's last member instead.
  */
 final class DumpPacker implements AutoCloseable {
 
