@@ -80,11 +80,17 @@ final class StreamedRestore {
         List<String> verbose = null;
         List<String> postData = null;
         try {
-            toc = TocListing.read(pgRestore, dump, options.target());
+            // Three independent looks at the toc, at once: each pg_restore start costs ~0.15 s on a busy machine.
+            CompletableFuture<List<String>> verboseListing = CompletableFuture.supplyAsync(() -> DataSection.run(
+                    pgRestore, List.of("--list", "--verbose", dump.toString()), options.target()));
+            CompletableFuture<List<String>> postDataListing = CompletableFuture.supplyAsync(() -> DataSection.run(
+                    pgRestore, List.of("--list", "--section=post-data", dump.toString()), options.target()));
             data = DataSection.read(pgRestore, dump, scratch, options.target());
-            verbose = DataSection.run(pgRestore, List.of("--list", "--verbose", dump.toString()), options.target());
-            postData = DataSection.run(pgRestore, List.of("--list", "--section=post-data", dump.toString()),
-                    options.target());
+            verbose = verboseListing.join();
+            postData = postDataListing.join();
+            toc = verbose == null ? null : TocListing.parse(verbose); // the dependency lines are not entries
+        } catch (java.util.concurrent.CompletionException e) {
+            reporter.detail("pg_restore could not read the archive's toc.dat (" + e.getCause() + ")");
         } catch (DbToolException e) {
             reporter.detail("pg_restore could not read the archive's toc.dat (" + e.getMessage() + ")");
         } finally {
