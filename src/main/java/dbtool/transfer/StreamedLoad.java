@@ -6,6 +6,7 @@ import dbtool.archive.ArchiveLayout;
 import dbtool.archive.ArchiveReader;
 import dbtool.config.ConnectionSettings;
 import dbtool.pg.Connections;
+import dbtool.pg.PgToolFailure;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -219,9 +220,16 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
                 return;
             }
             // One line, like pg_restore's "COPY failed for table": the server's message with its detail.
-            throw new DbToolException(ExitCode.RUNTIME, "loading " + copy.replaceFirst("^COPY ", "table ")
-                    .replaceFirst(" FROM stdin.*", "") + " failed: " + String.valueOf(e.getMessage()).strip()
-                    .replaceAll("\\s*\\R\\s*", " "), e);
+            String message = "loading " + copy.replaceFirst("^COPY ", "table ").replaceFirst(" FROM stdin.*", "")
+                    + " failed: " + String.valueOf(e.getMessage()).strip().replaceAll("\\s*\\R\\s*", " ");
+            if (e instanceof SQLException sql && sql.getSQLState() != null && !sql.getSQLState().startsWith("08")) {
+                // The server refused the data: the restore itself failed, as when pg_restore's COPY fails (backup's
+                // verification tells that apart from a server it could not reach).
+                PgToolFailure refused = new PgToolFailure("COPY", 1, message, message);
+                refused.initCause(e);
+                throw refused;
+            }
+            throw new DbToolException(ExitCode.RUNTIME, message, e);
         }
         if (!entry.awaitVerified()) {
             connection.rollback(); // the reader reports the damaged entry
