@@ -55,10 +55,17 @@ public final class ArchiveWriter {
     private final AgeEncryption encryption;
 
     /**
-     * @param compression outer codec. For gzip the dump files are already compressed by pg_dump's
-     *     parallel workers, so the outer gzip only stores them: a second deflate pass would double the
-     *     CPU for a few percent of size.
-     * @param workers zstd compression threads for the body
+     * gzip's level for the body: see the README's Performance section for the measurements behind it (size
+     * against pg_dump -Fc, time against pg_dump -Z1 + tar).
+     */
+    static final int GZIP_LEVEL = 1;
+    /** More deflating threads than this would only hold more blocks in memory: the packer cannot feed them. */
+    private static final int MAX_GZIP_THREADS = 16;
+
+    /**
+     * @param compression outer codec. The dump files are uncompressed (pg_dump -Z0) and the body is compressed
+     *     here, on {@code workers} threads (gzip: independent members of 1 MiB blocks; zstd: its own workers).
+     * @param workers compression threads for the body
      * @param encryption the recipients the archive is encrypted to, or null for plaintext
      */
     public ArchiveWriter(Compression compression, int workers, AgeEncryption encryption) {
@@ -207,6 +214,9 @@ public final class ArchiveWriter {
         public void close() {
             abandoned = true;
             synchronized (this) {
+                if (!finished && compressed instanceof ParallelGzipOutputStream parallel) {
+                    parallel.abort(); // its deflating threads end here, whatever the target did
+                }
                 finished = true;
             }
         }
@@ -216,9 +226,13 @@ public final class ArchiveWriter {
     private OutputStream compress(OutputStream out, boolean body) throws IOException {
         return switch (compression) {
             case GZIP -> {
+                if (body) {
+                    int threads = Math.min(workers, Math.min(MAX_GZIP_THREADS, Runtime.getRuntime().availableProcessors()));
+                    yield new ParallelGzipOutputStream(out, Math.max(1, threads), GZIP_LEVEL);
+                }
                 GzipParameters parameters = new GzipParameters();
-                parameters.setCompressionLevel(0);
-                parameters.setBufferSize(body ? BUFFER : 4096);
+                parameters.setCompressionLevel(GZIP_LEVEL);
+                parameters.setBufferSize(4096);
                 yield new GzipCompressorOutputStream(out, parameters);
             }
             case ZSTD -> {
