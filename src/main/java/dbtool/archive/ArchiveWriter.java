@@ -168,6 +168,58 @@ public final class ArchiveWriter {
             return written;
         }
 
+        /**
+         * Whether {@link #startGrowing} can deflate a file while it is still written: with gzip, whose members can be
+         * made apart from the body and joined to it later.
+         */
+        public boolean deflatesWhileWritten() {
+            return compressed instanceof ParallelGzipOutputStream;
+        }
+
+        /**
+         * Starts deflating {@code source} while it is still written, into {@code scratch} (a new file); every byte
+         * is also written to {@code alsoTo}. Add it with {@link #addGrowing} once its writer closed it.
+         */
+        public GrowingFileEntry startGrowing(Path source, Path scratch, OutputStream alsoTo) throws IOException {
+            if (!deflatesWhileWritten()) {
+                throw new IllegalStateException("only a gzip body takes entries deflated while written");
+            }
+            return new GrowingFileEntry(source, scratch, alsoTo, gzipThreads(), GZIP_LEVEL);
+        }
+
+        /**
+         * Completes {@code growing} (its file is whole now), waits for its last members and appends it as
+         * {@code entryName}: its tar header, then its members as they are.
+         */
+        public Manifest.FileEntry addGrowing(GrowingFileEntry growing, String entryName) throws IOException {
+            growing.complete();
+            growing.await();
+            synchronized (this) {
+                if (finished) {
+                    throw new IllegalStateException("archive already finished");
+                }
+                if (abandoned) {
+                    throw new IOException("packing was abandoned");
+                }
+                if (sums.containsKey(entryName) || entryName.equals(ArchiveLayout.MANIFEST)
+                        || entryName.equals(ArchiveLayout.CHECKSUMS)) {
+                    throw new IOException(entryName + " was packed twice");
+                }
+                // The header as tar writes it (with a PAX header first when the size needs one), into the body's
+                // current member; the content and its padding follow as the members deflated meanwhile.
+                java.io.ByteArrayOutputStream header = new java.io.ByteArrayOutputStream(2 * RECORD);
+                tar(header).putArchiveEntry(entry(entryName, growing.size(), mtime));
+                compressed.write(header.toByteArray());
+                try (InputStream members = Files.newInputStream(growing.members())) {
+                    ((ParallelGzipOutputStream) compressed).appendMembers(members);
+                }
+                Manifest.FileEntry written = new Manifest.FileEntry(entryName, growing.size());
+                sums.put(entryName, growing.sha256());
+                files.add(written);
+                return written;
+            }
+        }
+
         /** The entries so far, in archive order. */
         public synchronized List<Manifest.FileEntry> files() {
             return List.copyOf(files);
@@ -227,8 +279,7 @@ public final class ArchiveWriter {
         return switch (compression) {
             case GZIP -> {
                 if (body) {
-                    int threads = Math.min(workers, Math.min(MAX_GZIP_THREADS, Runtime.getRuntime().availableProcessors()));
-                    yield new ParallelGzipOutputStream(out, Math.max(1, threads), GZIP_LEVEL);
+                    yield new ParallelGzipOutputStream(out, gzipThreads(), GZIP_LEVEL);
                 }
                 GzipParameters parameters = new GzipParameters();
                 parameters.setCompressionLevel(GZIP_LEVEL);
@@ -244,6 +295,10 @@ public final class ArchiveWriter {
             }
             case NONE -> out;
         };
+    }
+
+    private int gzipThreads() {
+        return Math.max(1, Math.min(workers, Math.min(MAX_GZIP_THREADS, Runtime.getRuntime().availableProcessors())));
     }
 
     /** 512-byte blocks: nothing is held back between entries, and finish() pads nothing beyond the EOF blocks. */

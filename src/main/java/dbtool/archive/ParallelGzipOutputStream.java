@@ -1,6 +1,7 @@
 package dbtool.archive;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
@@ -113,6 +114,28 @@ public final class ParallelGzipOutputStream extends OutputStream {
             abort();
             throw e;
         }
+    }
+
+    /**
+     * Ends the block being filled as a member of its own, writes every member so far, then copies {@code members}
+     * to the target as they are: whole gzip members made elsewhere (a file deflated while it was written), which
+     * join this stream at a member boundary. Their content follows what was written here before.
+     */
+    void appendMembers(InputStream members) throws IOException {
+        ensureOpen();
+        if (current.length > 0) {
+            submitCurrent();
+        }
+        while (!pending.isEmpty()) {
+            writeOldest();
+        }
+        try {
+            members.transferTo(out);
+        } catch (IOException | RuntimeException e) {
+            abort();
+            throw e;
+        }
+        anyMember = true;
     }
 
     /** Writes the last members and closes the target; the pool's threads end whatever happened. */

@@ -113,7 +113,7 @@ public final class Exporter {
             try (SnapshotRowCounter counting = new SnapshotRowCounter(snapshotConnection, scanned);
                     Upload upload = target.store().create(target.name());
                     ArchiveWriter.Body body = writer.open(upload.stream(), target.createdAt());
-                    DumpPacker packer = new DumpPacker(body, dumpDir, progress::packed)) {
+                    DumpPacker packer = new DumpPacker(body, dumpDir, workDir, options.jobs() > 1, progress::packed)) {
                 runPgDump(pgDump, options, snapshot, dumpDir, progress, packer::onPgDumpEvent);
                 packer.awaitReported();
                 Map<String, Long> counts = new HashMap<>(counting.await());
