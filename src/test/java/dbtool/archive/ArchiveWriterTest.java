@@ -233,4 +233,20 @@ class ArchiveWriterTest {
             assertThat(body.deflatesWhileWritten()).isFalse();
         }
     }
+
+    /** An export that fails while a file is deflated as it grows leaves no thread and no scratch file behind. */
+    @org.junit.jupiter.api.Test
+    void closingWithoutFinishingEndsEveryThreadAndRemovesTheScratchFile() throws Exception {
+        Path file = dir.resolve("9.dat");
+        Files.write(file, new byte[3 << 20]);
+        Path scratch = dir.resolve("9.dat.gz.part");
+        try (ArchiveWriter.Body body = new ArchiveWriter(Compression.GZIP, 2).open(OutputStream.nullOutputStream(), CREATED);
+                GrowingFileEntry entry = body.startGrowing(file, scratch, OutputStream.nullOutputStream())) {
+            body.add(file, "dump/1.dat", n -> {});
+            assertThat(scratch).exists(); // never completed: its writer "still writes"
+        }
+        assertThat(scratch).doesNotExist();
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive()
+                && (t.getName().startsWith("dbtool-gzip-") || t.getName().startsWith("dbtool-deflate-")));
+    }
 }
