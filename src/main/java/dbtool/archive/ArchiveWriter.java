@@ -56,10 +56,17 @@ public final class ArchiveWriter {
     private final AgeEncryption encryption;
 
     /**
-     * @param compression outer codec. For gzip the dump files are already compressed by pg_dump's
-     *     parallel workers, so the outer gzip only stores them: a second deflate pass would double the
-     *     CPU for a few percent of size.
-     * @param workers zstd compression threads for the body
+     * gzip's level for the body: see the README's Performance section for the measurements behind it (size
+     * against pg_dump -Fc, time against pg_dump -Z1 + tar).
+     */
+    static final int GZIP_LEVEL = 1;
+    /** More deflating threads than this would only hold more blocks in memory: the packer cannot feed them. */
+    private static final int MAX_GZIP_THREADS = 16;
+
+    /**
+     * @param compression outer codec. The dump files are uncompressed (pg_dump -Z0) and the body is compressed
+     *     here, on {@code workers} threads (gzip: independent members of 1 MiB blocks; zstd: its own workers).
+     * @param workers compression threads for the body
      * @param encryption the recipients the archive is encrypted to, or null for plaintext
      */
     public ArchiveWriter(Compression compression, int workers, AgeEncryption encryption) {
@@ -193,6 +200,55 @@ public final class ArchiveWriter {
             return written;
         }
 
+        /**
+         * Whether {@link #startGrowing} can deflate a file while it is still written: with gzip, whose members can be
+         * made apart from the body and joined to it later.
+         */
+        public boolean deflatesWhileWritten() {
+            return compressed instanceof ParallelGzipOutputStream;
+        }
+
+        /**
+         * Starts deflating {@code source} while it is still written, into {@code scratch} (a new file); every byte
+         * is also written to {@code alsoTo}. Add it with {@link #addGrowing} once its writer closed it.
+         */
+        public GrowingFileEntry startGrowing(Path source, Path scratch, OutputStream alsoTo) throws IOException {
+            if (!deflatesWhileWritten()) {
+                throw new IllegalStateException("only a gzip body takes entries deflated while written");
+            }
+            return new GrowingFileEntry(source, scratch, alsoTo, gzipThreads(), GZIP_LEVEL);
+        }
+
+        /**
+         * Completes {@code growing} (its file is whole now), waits for its last members and appends it as
+         * {@code entryName}: its tar header, then its members as they are.
+         */
+        public Manifest.FileEntry addGrowing(GrowingFileEntry growing, String entryName) throws IOException {
+            growing.complete();
+            growing.await();
+            synchronized (this) {
+                if (finished) {
+                    throw new IllegalStateException("archive already finished");
+                }
+                if (abandoned) {
+                    throw new IOException("packing was abandoned");
+                }
+                requireNew(entryName);
+                // The header as tar writes it (with a PAX header first when the size needs one), into the body's
+                // current member; the content and its padding follow as the members deflated meanwhile.
+                java.io.ByteArrayOutputStream header = new java.io.ByteArrayOutputStream(2 * RECORD);
+                tar(header).putArchiveEntry(entry(entryName, growing.size(), mtime));
+                compressed.write(header.toByteArray());
+                try (InputStream members = Files.newInputStream(growing.members())) {
+                    ((ParallelGzipOutputStream) compressed).appendMembers(members);
+                }
+                Manifest.FileEntry written = new Manifest.FileEntry(entryName, growing.size());
+                sums.put(entryName, growing.sha256());
+                files.add(written);
+                return written;
+            }
+        }
+
         /** The entries so far, in archive order. */
         public synchronized List<Manifest.FileEntry> files() {
             return List.copyOf(files);
@@ -242,6 +298,9 @@ public final class ArchiveWriter {
         public void close() {
             abandoned = true;
             synchronized (this) {
+                if (!finished && compressed instanceof ParallelGzipOutputStream parallel) {
+                    parallel.abort(); // its deflating threads end here, whatever the target did
+                }
                 finished = true;
             }
         }
@@ -251,9 +310,12 @@ public final class ArchiveWriter {
     private OutputStream compress(OutputStream out, boolean body) throws IOException {
         return switch (compression) {
             case GZIP -> {
+                if (body) {
+                    yield new ParallelGzipOutputStream(out, gzipThreads(), GZIP_LEVEL);
+                }
                 GzipParameters parameters = new GzipParameters();
-                parameters.setCompressionLevel(0);
-                parameters.setBufferSize(body ? BUFFER : 4096);
+                parameters.setCompressionLevel(GZIP_LEVEL);
+                parameters.setBufferSize(4096);
                 yield new GzipCompressorOutputStream(out, parameters);
             }
             case ZSTD -> {
@@ -265,6 +327,10 @@ public final class ArchiveWriter {
             }
             case NONE -> out;
         };
+    }
+
+    private int gzipThreads() {
+        return Math.max(1, Math.min(workers, Math.min(MAX_GZIP_THREADS, Runtime.getRuntime().availableProcessors())));
     }
 
     /** 512-byte blocks: nothing is held back between entries, and finish() pads nothing beyond the EOF blocks. */

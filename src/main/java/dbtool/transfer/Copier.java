@@ -97,7 +97,7 @@ public final class Copier {
                     List.of(), List.of());
             try {
                 exporter.runPgDump(pgDump, dump, snapshot, dumpDir,
-                        new DumpProgress(dumpDir, relations, dump.jobs() > 1, false), line -> { });
+                        new DumpProgress(dumpDir, relations, dump.jobs() > 1), line -> { });
             } catch (DbToolException e) {
                 throw e.getMessage().startsWith("disk full")
                         ? new DbToolException(ExitCode.RUNTIME, "disk full while pg_dump wrote to " + workDir.getParent()

@@ -2,16 +2,20 @@ package dbtool.transfer;
 
 import dbtool.archive.ArchiveLayout;
 import dbtool.archive.ArchiveWriter;
+import dbtool.archive.GrowingFileEntry;
+import dbtool.archive.Manifest;
 import dbtool.pg.PgEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,21 +24,29 @@ import java.util.stream.Stream;
 /**
  * Packs pg_dump's files into an archive body while pg_dump still runs. In parallel mode pg_dump's
  * leader logs {@code finished item <dumpId> TABLE DATA <tag>} only after the worker has written and
- * closed that table's file ({@code <dumpId>.dat}, or {@code .dat.gz} with -Z1), so from then on the file
+ * closed that table's file ({@code <dumpId>.dat}; pg_dump runs with -Z0), so from then on the file
  * never changes: a packer thread appends it to the body and deletes it. Everything else (large objects,
  * every file of a -j1 run, any item whose file was not found) is packed by {@link #packRest} after pg_dump
  * has exited; toc.dat, which pg_dump writes last, goes into the archive's last member instead.
+ *
+ * <p>With gzip and a parallel dump, a table file that grows past {@link #GROWING_BYTES} is deflated while pg_dump
+ * still writes it (see {@link GrowingFileEntry}): the biggest table's compression then overlaps its dump instead of
+ * following it, as it does inside pg_dump -Z1. When pg_dump reports it finished, only its last bytes are left to
+ * deflate, and its members join the archive as they are.
  */
 final class DumpPacker implements AutoCloseable {
 
-    private static final String[] DATA_SUFFIXES = {".dat", ".dat.gz"};
-    /**
-     * A table's data in a -Z0 dump (large objects are blob_<oid>.dat). Compressed files (.dat.gz) are not
-     * counted: inflating them costs about five times the CPU of a count(*) in the snapshot (measured).
-     */
+    private static final String DATA_SUFFIX = ".dat";
+    /** A table's data in a -Z0 dump (large objects are blob_<oid>.dat), whose rows are counted while it is packed. */
     private static final Pattern TABLE_DATA_FILE = Pattern.compile("(\\d+)\\.dat");
     private static final String END = "";
     static final String TOC = "toc.dat";
+    /** Smaller table files are packed whole once finished: deflating them early would save little. */
+    private static final long GROWING_BYTES = 8L << 20;
+    /** How often the dump directory is looked at for table files worth deflating while they grow. */
+    private static final long SCAN_MILLIS = 50;
+
+    private record Growing(GrowingFileEntry entry, CopyDataRows rows) {}
 
     private final ArchiveWriter.Body body;
     private final Path dumpDir;
@@ -42,12 +54,23 @@ final class DumpPacker implements AutoCloseable {
     private final Thread thread;
     private final LongConsumer packedWhileDumping;
     private final Map<String, Long> rowsByDumpId = new ConcurrentHashMap<>();
+    /** Only the packer thread touches it. */
+    private final Map<String, Growing> growing = new HashMap<>();
+    private final Path scratchDir;
+    private final boolean deflateWhileWritten;
     private volatile Throwable failure;
 
-    /** @param packedWhileDumping told the size of each file the background thread packed, once it is gone (progress) */
-    DumpPacker(ArchiveWriter.Body body, Path dumpDir, LongConsumer packedWhileDumping) {
+    /**
+     * @param scratchDir where files deflated while written keep their members until they join the archive (not
+     *     the dump directory: pg_dump's own files only)
+     * @param parallel pg_dump runs with --jobs 2 or more, so it reports each table file it finished
+     * @param packedWhileDumping told the size of each file the background thread packed, once it is gone (progress)
+     */
+    DumpPacker(ArchiveWriter.Body body, Path dumpDir, Path scratchDir, boolean parallel, LongConsumer packedWhileDumping) {
         this.body = body;
         this.dumpDir = dumpDir;
+        this.scratchDir = scratchDir;
+        this.deflateWhileWritten = parallel && body.deflatesWhileWritten();
         this.packedWhileDumping = packedWhileDumping;
         this.thread = new Thread(this::run, "dbtool-packer");
         thread.setDaemon(true);
@@ -64,21 +87,25 @@ final class DumpPacker implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                String dumpId = finished.take();
+                String dumpId = deflateWhileWritten ? finished.poll(SCAN_MILLIS, TimeUnit.MILLISECONDS) : finished.take();
+                if (dumpId == null) {
+                    startGrowing();
+                    continue;
+                }
                 if (dumpId.equals(END)) {
                     return;
                 }
                 if (failure != null) {
                     continue;
                 }
-                for (String suffix : DATA_SUFFIXES) {
-                    Path file = dumpDir.resolve(dumpId + suffix);
-                    if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                        long size = Files.size(file);
-                        pack(file, n -> { });
-                        packedWhileDumping.accept(size);
-                        break;
-                    }
+                Path file = dumpDir.resolve(dumpId + DATA_SUFFIX);
+                Growing started = growing.remove(dumpId);
+                if (started != null) {
+                    packGrowing(dumpId, file, started);
+                } else if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    long size = Files.size(file);
+                    pack(file, n -> { });
+                    packedWhileDumping.accept(size);
                 }
             }
         } catch (InterruptedException e) {
@@ -86,6 +113,58 @@ final class DumpPacker implements AutoCloseable {
         } catch (Throwable t) {
             failure = t;
             body.abandon();
+        } finally {
+            // Not reported finished (pg_dump failed, or never said so): their files, if whole, are packRest's.
+            for (Growing g : growing.values()) {
+                closeQuietly(g.entry());
+            }
+            growing.clear();
+        }
+    }
+
+    /** Starts deflating the table files that grew big enough and are not deflated yet. */
+    private void startGrowing() throws IOException {
+        if (failure != null) {
+            return;
+        }
+        List<Path> files;
+        try (Stream<Path> stream = Files.list(dumpDir)) {
+            files = stream.toList();
+        } catch (java.nio.file.NoSuchFileException notYet) {
+            return; // pg_dump has not created its directory yet
+        }
+        for (Path file : files) {
+            Matcher data = TABLE_DATA_FILE.matcher(file.getFileName().toString());
+            if (data.matches() && !growing.containsKey(data.group(1)) && sizeOrZero(file) >= GROWING_BYTES) {
+                CopyDataRows rows = new CopyDataRows();
+                Path scratch = scratchDir.resolve("." + file.getFileName() + ".gz.part");
+                growing.put(data.group(1), new Growing(body.startGrowing(file, scratch, rows), rows));
+            }
+        }
+    }
+
+    private void packGrowing(String dumpId, Path file, Growing started) throws IOException {
+        try (GrowingFileEntry entry = started.entry()) {
+            Manifest.FileEntry written = body.addGrowing(entry, ArchiveLayout.DUMP_PREFIX + file.getFileName());
+            started.rows().rows().ifPresent(n -> rowsByDumpId.put(dumpId, n));
+            Files.delete(file);
+            packedWhileDumping.accept(written.size());
+        }
+    }
+
+    private static long sizeOrZero(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException gone) {
+            return 0;
+        }
+    }
+
+    private static void closeQuietly(GrowingFileEntry entry) {
+        try {
+            entry.close();
+        } catch (IOException ignored) {
+            // a scratch file left in the work directory, which is removed with it
         }
     }
 

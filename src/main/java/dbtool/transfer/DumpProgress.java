@@ -17,20 +17,18 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * How far pg_dump is, in bytes it has written: the files in its directory plus those already packed and deleted.
  * The expected total comes from the catalog: pg_table_size of the tables (heap and TOAST, which pg_dump writes out;
- * not the indexes, which are one CREATE INDEX line each). pg_dump's COPY text is not the heap's size, and with gzip
- * (-Z1) its files are a fraction of it, so the total is scaled by a ratio of written bytes to table size: a default
- * (measured: gzip -1 of COPY text is about 0.25 to 0.35 of pg_table_size), moved towards what the finished tables
- * show as their share of the data grows.
+ * not the indexes, which are one CREATE INDEX line each). pg_dump writes uncompressed COPY text (-Z0, whatever the
+ * archive's codec: dbtool compresses while packing), which is about the heap's size but not exactly, so the total is
+ * scaled by a ratio of written bytes to table size: 1 at first, moved towards what the finished tables show as their
+ * share of the data grows.
  */
 final class DumpProgress implements Reporter.Progress {
 
-    /** Before any table is finished: -Z0 COPY text is about the heap's size, gzip -1 makes it 3 to 4 times smaller. */
-    private static final double PLAIN_RATIO = 1.0;
-    private static final double GZIP_RATIO = 0.3;
+    /** Before any table is finished: -Z0 COPY text is about the heap's size. */
+    private static final double DEFAULT_RATIO = 1.0;
 
     private final Path dumpDir;
     private final boolean parallel;
-    private final double defaultRatio;
     private final long tables;
     private final long tableBytes;
     private final Map<String, Long> bytesByQualifiedName = new HashMap<>();
@@ -46,10 +44,9 @@ final class DumpProgress implements Reporter.Progress {
     private long tablesStarted;
     private long bytesStartedSoFar;
 
-    DumpProgress(Path dumpDir, List<Catalog.Relation> relations, boolean parallel, boolean gzip) {
+    DumpProgress(Path dumpDir, List<Catalog.Relation> relations, boolean parallel) {
         this.dumpDir = dumpDir;
         this.parallel = parallel;
-        this.defaultRatio = gzip ? GZIP_RATIO : PLAIN_RATIO;
         long count = 0;
         long bytes = 0;
         for (Catalog.Relation r : relations) {
@@ -129,7 +126,7 @@ final class DumpProgress implements Reporter.Progress {
         // The measured ratio weighs as much as the finished tables' share: a few small tables (often more or less
         // compressible than the big one) must not pull the estimate of a 100 GB table; half the data decides half.
         double prior = tableBytes / 2.0;
-        double ratio = (finishedFileBytes + defaultRatio * prior) / (finishedTables + prior + 1e-9);
+        double ratio = (finishedFileBytes + DEFAULT_RATIO * prior) / (finishedTables + prior + 1e-9);
         long expected = finishedFileBytes + Math.round(Math.max(0, tableBytes - finishedTables) * ratio);
         // An estimate below what is written already would show 100% too early: keep a little ahead instead.
         return Math.max(expected, done + done / 20 + 1);
@@ -141,8 +138,7 @@ final class DumpProgress implements Reporter.Progress {
     }
 
     private long fileSize(int dumpId) {
-        long dat = sizeOf(dumpDir.resolve(dumpId + ".dat"));
-        return dat >= 0 ? dat : sizeOf(dumpDir.resolve(dumpId + ".dat.gz"));
+        return sizeOf(dumpDir.resolve(dumpId + ".dat"));
     }
 
     private static long sizeOf(Path file) {

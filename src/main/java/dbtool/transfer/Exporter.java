@@ -7,7 +7,6 @@ import dbtool.archive.ArchiveLayout;
 import dbtool.archive.ArchiveName;
 import dbtool.archive.ArchiveWriter;
 import dbtool.archive.Checksums;
-import dbtool.archive.Compression;
 import dbtool.archive.Manifest;
 import dbtool.config.ConnectionSettings;
 import dbtool.pg.Catalog;
@@ -96,30 +95,25 @@ public final class Exporter {
             Manifest.Database database = DatabaseProperties.read(snapshotConnection);
             List<ForeignKeyOut> foreignKeys = options.partial() ? foreignKeys(snapshotConnection) : List.of();
 
-            // An uncompressed dump's tables are counted from the data pg_dump writes, while it is packed
-            // (see CopyDataRows): no second scan of every table. pg_dump's -Z1 files would have to be inflated
-            // for that, which costs more CPU than count(*), so with gzip the tables are counted in the snapshot
-            // while pg_dump reads, as are populated materialized views (they have no data file). Same snapshot,
-            // so the same rows, and the scans overlap.
-            boolean countFromDump = options.compression() != Compression.GZIP;
+            // pg_dump writes uncompressed files (-Z0) whatever the codec, so every table is counted from the data
+            // pg_dump writes, while it is packed (see CopyDataRows): no second scan of any table. Populated
+            // materialized views have no data file: they are counted in the snapshot while pg_dump reads.
             List<Catalog.Relation> scanned = relations.stream()
-                    .filter(r -> r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) ? r.populated()
-                            : r.kind().equals(Manifest.Table.TABLE) && !countFromDump)
+                    .filter(r -> r.kind().equals(Manifest.Table.MATERIALIZED_VIEW) && r.populated())
                     .toList();
             // Pack while pg_dump writes: each table file goes into the archive (and up to the bucket) as soon as
             // pg_dump closed it. Nothing of the archive is staged locally.
             ArchiveWriter writer = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()), options.encryption());
             ArchiveWriter.Written written;
             Manifest manifest;
-            DumpProgress progress = new DumpProgress(dumpDir, relations, options.jobs() > 1,
-                    options.compression() == Compression.GZIP);
+            DumpProgress progress = new DumpProgress(dumpDir, relations, options.jobs() > 1);
             Path partial = target.store().localDirectory()
                     .map(d -> work.track(d.resolve(LocalStore.partialName(target.name())))).orElse(null);
             // Count while pg_dump reads: same snapshot, so the same rows, and the scans overlap.
             try (SnapshotRowCounter counting = new SnapshotRowCounter(snapshotConnection, scanned);
                     Upload upload = target.store().create(target.name());
                     ArchiveWriter.Body body = writer.open(upload.stream(), target.createdAt());
-                    DumpPacker packer = new DumpPacker(body, dumpDir, progress::packed)) {
+                    DumpPacker packer = new DumpPacker(body, dumpDir, workDir, options.jobs() > 1, progress::packed)) {
                 runPgDump(pgDump, options, snapshot, dumpDir, progress, packer::onPgDumpEvent);
                 packer.awaitReported();
                 Map<String, Long> counts = new HashMap<>(counting.await());
@@ -137,9 +131,7 @@ public final class Exporter {
                         reporter.progressEnd();
                     }
                 }
-                if (countFromDump) {
-                    counts.putAll(tableRows(relations, toc, packer.rowsByDumpId(), snapshotConnection));
-                }
+                counts.putAll(tableRows(relations, toc, packer.rowsByDumpId(), snapshotConnection));
                 List<Manifest.Table> tables = tablesInDump(relations, counts, toc);
                 snapshotConnection.commit();
                 warnAboutLeftOutReferences(foreignKeys, toc);
@@ -153,8 +145,7 @@ public final class Exporter {
                         target.createdAt().toString(), options.project(),
                         new Manifest.Source(source.host(), source.port(), source.database(), source.effectiveUser()),
                         server.toString(), pgDump.version().toString(), "directory",
-                        options.compression().cliName(),
-                        options.compression() == Compression.GZIP ? "gzip:1" : "none",
+                        options.compression().cliName(), "none", // pg_dump -Z0: the archive's codec compresses
                         "snapshot", tables, extensionsInDump(extensions, toc), body.files(),
                         database.isEmpty() ? null : database,
                         options.partial() ? new Manifest.Partial(options.schemas(), options.excludeTables()) : null,
@@ -360,8 +351,10 @@ public final class Exporter {
 
     void runPgDump(PgTool pgDump, ExportOptions options, String snapshot, Path dumpDir,
             DumpProgress progress, Consumer<PgEvent> events) {
+        // Uncompressed whatever the codec: the rows are counted from the raw COPY lines while packing, and the
+        // archive's body is compressed then, on --jobs threads.
         List<String> args = new ArrayList<>(List.of("--format=directory", "--jobs=" + Math.max(1, options.jobs()),
-                "--compress=" + (options.compression() == Compression.GZIP ? 1 : 0),
+                "--compress=0",
                 "--snapshot=" + snapshot, "--file=" + dumpDir, "--verbose",
                 // Table files are packed and deleted while pg_dump runs, so its own final fsync of the directory
                 // would log false "could not open file" errors; dbtool fsyncs the finished archive itself.

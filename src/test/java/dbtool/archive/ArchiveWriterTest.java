@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdInputStream;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -212,5 +213,98 @@ class ArchiveWriterTest {
             assertThatThrownBy(() -> body.add(file, "manifest.json", n -> {})).hasMessageContaining("twice");
             assertThatThrownBy(() -> body.finish(manifest(List.of()))).isInstanceOf(IllegalArgumentException.class);
         }
+    }
+
+    /**
+     * A file deflated while it is still written (a big table while pg_dump dumps it) joins the archive between
+     * ordinary entries: the archive reads as one tar whose checksums match, with system tar too.
+     */
+    @org.junit.jupiter.api.Test
+    void aFileDeflatedWhileWrittenJoinsTheArchiveAsItsOwnMembers() throws Exception {
+        Path dump = Files.createDirectories(dir.resolve("dump"));
+        Random random = new Random(3);
+        byte[] before = new byte[700_001];
+        random.nextBytes(before);
+        Files.write(dump.resolve("1.dat"), before);
+        StringBuilder text = new StringBuilder();
+        for (int row = 0; text.length() < 5_000_000; row++) {
+            text.append(row).append('\t').append(Long.toHexString(random.nextLong())).append('\n');
+        }
+        byte[] growing = text.toString().getBytes(StandardCharsets.US_ASCII);
+        Path growingFile = dump.resolve("2.dat");
+        Files.write(growingFile, new byte[0]);
+
+        ArchiveWriter writer = new ArchiveWriter(Compression.GZIP, 2);
+        Path target = dir.resolve("a.tar.gz");
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                ArchiveWriter.Body body = writer.open(out, CREATED)) {
+            assertThat(body.deflatesWhileWritten()).isTrue();
+            GrowingFileEntry entry = body.startGrowing(growingFile, dir.resolve("2.dat.gz.part"), seen);
+            // The writer appends in pieces while the first file is packed the ordinary way.
+            Thread appender = new Thread(() -> {
+                try (OutputStream append = Files.newOutputStream(growingFile, StandardOpenOption.APPEND)) {
+                    for (int at = 0; at < growing.length; at += 100_000) {
+                        append.write(growing, at, Math.min(100_000, growing.length - at));
+                        append.flush();
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            appender.start();
+            body.add(dump.resolve("1.dat"), "dump/1.dat", n -> {});
+            appender.join();
+            try (entry) {
+                assertThat(body.addGrowing(entry, "dump/2.dat").size()).isEqualTo(growing.length);
+            }
+            assertThat(dir.resolve("2.dat.gz.part")).doesNotExist();
+            body.add(dump.resolve("1.dat"), "dump/3.dat", n -> {});
+            ArchiveWriter.Written written = body.finish(manifest(body.files()));
+            out.close();
+            Files.writeString(ArchiveReader.sidecarOf(target), Checksums.sidecarLine(written.sha256(), "a.tar.gz"));
+        }
+        assertThat(seen.toByteArray()).as("every byte shown to alsoTo").isEqualTo(growing);
+
+        ArchiveReader.Result result = ArchiveReader.read(target, dir.resolve("x"), n -> {});
+        assertThat(result.manifest().files()).extracting(Manifest.FileEntry::path)
+                .containsExactly("dump/1.dat", "dump/2.dat", "dump/3.dat");
+        assertThat(Files.readAllBytes(dir.resolve("x/dump/2.dat"))).isEqualTo(growing);
+        assertThat(Files.readAllBytes(dir.resolve("x/dump/3.dat"))).isEqualTo(before);
+        assertThat(ArchiveReader.readManifest(target).files()).hasSize(3);
+
+        Path unpacked = Files.createDirectories(dir.resolve("by-hand"));
+        Process tar = new ProcessBuilder("tar", "-xzf", target.toString(), "-C", unpacked.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(tar.waitFor()).as(output).isZero();
+        Process sums = new ProcessBuilder("sha256sum", "-c", "SHA256SUMS").directory(unpacked.toFile())
+                .redirectErrorStream(true).start();
+        String checked = new String(sums.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(sums.waitFor()).as(checked).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"ZSTD", "NONE"})
+    void onlyGzipDeflatesWhileWritten(Compression compression) throws Exception {
+        try (ArchiveWriter.Body body = new ArchiveWriter(compression, 2).open(OutputStream.nullOutputStream(), CREATED)) {
+            assertThat(body.deflatesWhileWritten()).isFalse();
+        }
+    }
+
+    /** An export that fails while a file is deflated as it grows leaves no thread and no scratch file behind. */
+    @org.junit.jupiter.api.Test
+    void closingWithoutFinishingEndsEveryThreadAndRemovesTheScratchFile() throws Exception {
+        Path file = dir.resolve("9.dat");
+        Files.write(file, new byte[3 << 20]);
+        Path scratch = dir.resolve("9.dat.gz.part");
+        try (ArchiveWriter.Body body = new ArchiveWriter(Compression.GZIP, 2).open(OutputStream.nullOutputStream(), CREATED);
+                GrowingFileEntry entry = body.startGrowing(file, scratch, OutputStream.nullOutputStream())) {
+            body.add(file, "dump/1.dat", n -> {});
+            assertThat(scratch).exists(); // never completed: its writer "still writes"
+        }
+        assertThat(scratch).doesNotExist();
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive()
+                && (t.getName().startsWith("dbtool-gzip-") || t.getName().startsWith("dbtool-deflate-")));
     }
 }

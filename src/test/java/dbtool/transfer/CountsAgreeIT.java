@@ -80,7 +80,7 @@ class CountsAgreeIT {
 
         // The progress bar's "n of N tables" counts from the same catalog rows.
         try (Connection c = source.connect()) {
-            DumpProgress progress = new DumpProgress(dir, Catalog.relations(c), true, false);
+            DumpProgress progress = new DumpProgress(dir, Catalog.relations(c), true);
             progress.finish();
             assertThat(progress.detail()).isEqualTo(TABLES + " of " + TABLES + " tables");
         }
