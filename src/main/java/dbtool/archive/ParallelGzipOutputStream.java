@@ -7,9 +7,11 @@ import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +45,7 @@ public final class ParallelGzipOutputStream extends OutputStream {
     private final byte[] header;
     private final int maxPending;
     private final ExecutorService pool;
+    private final List<Thread> workers = new CopyOnWriteArrayList<>();
     private final Deque<Future<Block>> pending = new ArrayDeque<>();
     private final Deque<Block> free = new ArrayDeque<>();
     private final int blockSize;
@@ -72,6 +75,7 @@ public final class ParallelGzipOutputStream extends OutputStream {
         this.pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "dbtool-gzip-" + thread.incrementAndGet());
             t.setDaemon(true);
+            workers.add(t);
             return t;
         });
         this.current = new Block(blockSize);
@@ -172,6 +176,10 @@ public final class ParallelGzipOutputStream extends OutputStream {
         while (true) {
             try {
                 if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                    // The pool counts as terminated a moment before its threads have run off their last line.
+                    for (Thread worker : workers) {
+                        worker.join();
+                    }
                     break;
                 }
             } catch (InterruptedException e) {
