@@ -53,6 +53,9 @@ public final class Copier {
         ConnectionSettings target = options.target();
         Exporter exporter = new Exporter(tools, reporter, toolVersion);
         Importer importer = new Importer(tools, reporter);
+        // The target's read-only checks run while the source is looked at; both pass before pg_dump starts.
+        CompletableFuture<Importer.Preflight> preflight = CompletableFuture.supplyAsync(
+                () -> importer.preflight(target, options.clean()));
         try (Connection snapshotConnection = Connections.open(source); WorkFiles work = new WorkFiles()) {
             PgVersion server = Catalog.serverVersion(snapshotConnection);
             PgTool pgDump = tools.forServer("pg_dump", server);
@@ -62,7 +65,7 @@ public final class Copier {
             // Before anything is dumped: a target that is not empty or lacks an extension fails now, not after an hour.
             boolean exists;
             try {
-                Importer.Preflight checked = importer.preflight(target, options.clean());
+                Importer.Preflight checked = join(preflight);
                 checked.requireExtensions(sourceExtensions);
                 exists = checked.exists();
             } catch (DbToolException e) {
@@ -84,35 +87,42 @@ public final class Copier {
             String snapshot = Exporter.openSnapshot(snapshotConnection);
             List<Catalog.Relation> relations = Catalog.relations(snapshotConnection);
             Manifest.Database database = DatabaseProperties.read(snapshotConnection);
-            // Counted (and with --checksum checksummed) in pg_dump's snapshot while pg_dump reads it.
-            CompletableFuture<SideSnapshot> reading = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return DatabaseSide.readInTransaction(snapshotConnection, source.describe(), options.checksum(),
-                            Reporter.SILENT);
-                } catch (SQLException e) {
-                    throw Connections.explain(source, e);
-                }
-            });
             ExportOptions dump = new ExportOptions(options.fromProject(), source, workDir.toString(), options.jobs(), Compression.NONE,
                     List.of(), List.of());
-            try {
-                exporter.runPgDump(pgDump, dump, snapshot, dumpDir,
-                        new DumpProgress(dumpDir, relations, dump.jobs() > 1), line -> { });
-            } catch (DbToolException e) {
-                throw e.getMessage().startsWith("disk full")
-                        ? new DbToolException(ExitCode.RUNTIME, "disk full while pg_dump wrote to " + workDir.getParent()
-                                + "; free space there or set DBTOOL_WORK_DIR to a larger disk; the target was not touched", e)
-                        : e;
-            }
-            SideSnapshot sourceSide = join(reading);
-            snapshotConnection.commit();
-            TocListing toc = TocListing.read(pgRestore, dumpDir, source);
             Map<String, Long> counts = new HashMap<>();
-            for (SideSnapshot.TableSnapshot t : sourceSide.tables()) {
-                if (t.rows() != null) {
-                    counts.put(t.schema() + "." + t.name(), t.rows());
+            SideSnapshot sourceSide = null;
+            TocListing toc;
+            if (options.checksum()) {
+                // The checksums scan every table in pg_dump's snapshot anyway; the counts come with them.
+                CompletableFuture<SideSnapshot> reading = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return DatabaseSide.readInTransaction(snapshotConnection, source.describe(), true,
+                                Reporter.SILENT);
+                    } catch (SQLException e) {
+                        throw Connections.explain(source, e);
+                    }
+                });
+                runPgDump(exporter, pgDump, dump, snapshot, dumpDir, relations, event -> { });
+                sourceSide = join(reading);
+                for (SideSnapshot.TableSnapshot t : sourceSide.tables()) {
+                    if (t.rows() != null) {
+                        counts.put(t.schema() + "." + t.name(), t.rows());
+                    }
+                }
+                toc = TocListing.read(pgRestore, dumpDir, source);
+            } else {
+                // Every table is counted from the COPY lines pg_dump writes (no second scan beside pg_dump, as export
+                // does). Materialized views are not: the row proof covers tables, and the restore refreshes them.
+                try (DumpFileRows fileRows = new DumpFileRows(dumpDir)) {
+                    runPgDump(exporter, pgDump, dump, snapshot, dumpDir, relations, fileRows::onPgDumpEvent);
+                    CompletableFuture<TocListing> listing = CompletableFuture.supplyAsync(
+                            () -> TocListing.read(pgRestore, dumpDir, source));
+                    Map<String, Long> rowsByDumpId = fileRows.finish();
+                    toc = join(listing);
+                    counts.putAll(exporter.tableRows(relations, toc, rowsByDumpId, snapshotConnection));
                 }
             }
+            snapshotConnection.commit();
             Manifest manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, toolVersion,
                     Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), options.fromProject(),
                     new Manifest.Source(source.host(), source.port(), source.database(), source.effectiveUser()),
@@ -122,10 +132,10 @@ public final class Copier {
 
             ImportOptions restore = new ImportOptions(null, options.toProject(), target, options.jobs(), options.clean(),
                     options.keepOwners(), workDir, dbtool.crypto.Decryptor.NONE, options.globals());
-            ImportResult imported = importer.restore(pgRestore, dumpDir, globalsFile, restore, manifest, exists, started);
+            ImportResult imported = importer.restore(pgRestore, dumpDir, toc, globalsFile, restore, manifest, exists, started);
 
             ComparisonReport checksums = null;
-            if (options.checksum()) {
+            if (sourceSide != null) {
                 SideSnapshot targetSide = new DatabaseSide(target).read(true, reporter);
                 checksums = DatabaseComparison.diff(sourceSide, targetSide, true);
             }
@@ -140,6 +150,19 @@ public final class Copier {
                         + "; free space there or set DBTOOL_WORK_DIR to a larger disk", e);
             }
             throw new DbToolException(ExitCode.RUNTIME, "copy failed: " + message, e);
+        }
+    }
+
+    /** pg_dump -Z0 into {@code dumpDir}; a full disk says where and that the target was not touched. */
+    private static void runPgDump(Exporter exporter, PgTool pgDump, ExportOptions dump, String snapshot, Path dumpDir,
+            List<Catalog.Relation> relations, java.util.function.Consumer<dbtool.pg.PgEvent> events) {
+        try {
+            exporter.runPgDump(pgDump, dump, snapshot, dumpDir, new DumpProgress(dumpDir, relations, dump.jobs() > 1), events);
+        } catch (DbToolException e) {
+            throw e.getMessage().startsWith("disk full")
+                    ? new DbToolException(ExitCode.RUNTIME, "disk full while pg_dump wrote to " + dumpDir.getParent().getParent()
+                            + "; free space there or set DBTOOL_WORK_DIR to a larger disk; the target was not touched", e)
+                    : e;
         }
     }
 

@@ -318,7 +318,7 @@ public final class Exporter {
      * exactly one TABLE DATA entry of the TOC carries its oid and the file was whole COPY data; any other
      * table is counted with count(*) in the snapshot, which is still open.
      */
-    private Map<String, Long> tableRows(List<Catalog.Relation> relations, TocListing toc, Map<String, Long> rowsByDumpId,
+    Map<String, Long> tableRows(List<Catalog.Relation> relations, TocListing toc, Map<String, Long> rowsByDumpId,
             Connection snapshotConnection) {
         // By oid, not by name: names may hold anything, and two tables can print alike in the TOC.
         Map<Long, List<TocListing.Entry>> dataByOid = new HashMap<>();

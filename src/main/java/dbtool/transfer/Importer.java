@@ -133,8 +133,14 @@ public final class Importer {
      */
     ImportResult restore(PgTool pgRestore, Path dumpDir, Path globals, ImportOptions options, Manifest manifest,
             boolean exists, long started) {
+        return restore(pgRestore, dumpDir, null, globals, options, manifest, exists, started);
+    }
+
+    /** As above, with the dump's toc already listed (null: listed here), which saves a pg_restore run. */
+    ImportResult restore(PgTool pgRestore, Path dumpDir, TocListing toc, Path globals, ImportOptions options,
+            Manifest manifest, boolean exists, long started) {
         return restore(pgRestore, globals, options, manifest, exists, started,
-                (into, counted) -> runPgRestore(pgRestore, dumpDir, options, into, manifest, counted));
+                (into, counted) -> runPgRestore(pgRestore, dumpDir, toc, options, into, manifest, counted));
     }
 
     /** How the archive's contents get into a database that exists and is empty: pg_restore of the unpacked dump, or streamed. */
@@ -481,10 +487,10 @@ public final class Importer {
      * Runs pg_restore. In parallel mode it reports each table whose data is loaded ("finished item N
      * TABLE DATA"); those are counted right away, beside the index builds, into {@code countedEarly}.
      */
-    private List<String> runPgRestore(PgTool pgRestore, Path dumpDir, ImportOptions options, ConnectionSettings into,
-            Manifest manifest, Map<String, Long> countedEarly) {
+    private List<String> runPgRestore(PgTool pgRestore, Path dumpDir, TocListing listed, ImportOptions options,
+            ConnectionSettings into, Manifest manifest, Map<String, Long> countedEarly) {
         boolean parallel = options.jobs() > 1;
-        TocListing toc = tocOf(pgRestore, dumpDir, into);
+        TocListing toc = listed != null ? listed : tocOf(pgRestore, dumpDir, into);
         Map<String, Manifest.Table> dataItems = parallel && toc != null ? dataItems(toc, manifest) : Map.of();
         CopyBytesOnServer copying = new CopyBytesOnServer(into);
         RestoreProgress progress = toc != null ? RestoreProgress.of(toc, dumpDir, parallel, copying) : null;

@@ -199,6 +199,105 @@ class CopyIT {
         }
     }
 
+    /**
+     * Without --checksum the source's rows are counted from pg_dump's own COPY lines, not by a second scan: values with
+     * newlines and a "\\." of their own still count once, and partitions, materialized views (refreshed in the target),
+     * sequences and large objects arrive as before.
+     */
+    @Test
+    void countsTheSourceFromTheDumpAndStillCopiesEverything() throws Exception {
+        TestDatabase tricky = SERVER.createDatabase("copy_lines_src");
+        TestDatabase target = SERVER.createDatabase("copy_lines_dst");
+        target.drop(); // copy creates it
+        try {
+            tricky.execute(
+                    "create table notes (id serial primary key, body text)",
+                    "insert into notes (body) select case g % 4 when 0 then e'two\\nlines' when 1 then e'\\\\.'"
+                            + " when 2 then e'tab\\there\\r' else null end from generate_series(1, 1001) g",
+                    "create table parts (id int, k int not null) partition by list (k)",
+                    "create table parts_a partition of parts for values in (1)",
+                    "create table parts_b partition of parts for values in (2)",
+                    "insert into parts select g, 1 + g % 2 from generate_series(1, 500) g",
+                    "create materialized view notes_by_kind as select body, count(*) as n from notes group by body",
+                    "create materialized view unpopulated as select 1 as one with no data",
+                    "select lo_from_bytea(0, convert_to('still here', 'UTF8'))");
+            for (String jobs : List.of("1", "2")) {
+                CliRun copy = CliRun.of("--json", "copy", "--from-url", CliUrls.superuser(tricky), "--to-url",
+                        CliUrls.superuser(target), "--jobs", jobs);
+                assertThat(copy.exitCode()).as(copy.toString()).isZero();
+                JsonNode json = new ObjectMapper().readTree(copy.out());
+                assertThat(json.path("tables_checked").asLong()).as(copy.toString()).isEqualTo(3);
+                assertThat(json.path("rows_checked").asLong()).isEqualTo(1001 + 250 + 250);
+                assertThat(json.path("mismatches").size()).isZero();
+                for (String query : List.of(
+                        "select count(*) from notes where body = e'two\\nlines'",
+                        "select count(*) from notes where body = e'\\\\.'",
+                        "select count(*) from parts_b",
+                        "select count(*) from notes_by_kind",
+                        "select relispopulated::text from pg_class where relname = 'unpopulated'",
+                        "select convert_from(lo_get(oid), 'UTF8') from pg_largeobject_metadata",
+                        "select last_value from notes_id_seq")) {
+                    assertThat(target.queryString(query)).as(query).isEqualTo(tricky.queryString(query));
+                }
+                target.drop();
+            }
+        } finally {
+            tricky.drop();
+            target.drop();
+        }
+    }
+
+    /** The row proof still catches a lossy target when the source is counted from the dump of a parallel pg_dump. */
+    @Test
+    void rowsLostInTheTargetFailAParallelCopyWithExit3() throws Exception {
+        TestDatabase small = SERVER.createDatabase("copy_lossy2_src");
+        TestDatabase target = SERVER.createDatabase("copy_lossy2_dst");
+        try {
+            small.execute("create table lossy (id int)", "insert into lossy select generate_series(1, 100)",
+                    "create table fine (id int)", "insert into fine select generate_series(1, 10)");
+            target.execute(
+                    "create function pg_catalog.dbtool_test_drop_even() returns trigger language plpgsql as"
+                            + " $$ begin if new.id % 2 = 0 then return null; end if; return new; end $$",
+                    "create function pg_catalog.dbtool_test_on_create() returns event_trigger language plpgsql as $$"
+                            + " begin if exists (select 1 from pg_class where relname = 'lossy' and relkind = 'r') then"
+                            + " execute 'create trigger drop_even before insert on public.lossy for each row"
+                            + " execute function pg_catalog.dbtool_test_drop_even()'; end if; end $$",
+                    "create event trigger dbtool_test_lossy on ddl_command_end when tag in ('CREATE TABLE')"
+                            + " execute function pg_catalog.dbtool_test_on_create()");
+            CliRun copy = CliRun.of("copy", "--from-url", CliUrls.superuser(small), "--to-url", CliUrls.superuser(target),
+                    "--jobs", "2");
+            assertThat(copy.exitCode()).as(copy.toString()).isEqualTo(3);
+            assertThat(copy.err()).contains("public.lossy: expected 100 rows, found 50").doesNotContain("public.fine");
+        } finally {
+            small.drop();
+            target.drop();
+        }
+    }
+
+    /** A restore that fails (an owner the target server lacks, with --keep-owners) leaves no target database behind. */
+    @Test
+    void aFailedRestoreDropsTheDatabaseItCreated() throws Exception {
+        TestServer other = PgServers.embedded(17);
+        TestDatabase owned = SERVER.createDatabase("copy_owned_src");
+        TestDatabase target = other.createDatabase("copy_owned_dst");
+        target.drop(); // copy creates it
+        String role = "dbtool_copy_it_owner";
+        try {
+            owned.execute("drop role if exists " + role, "create role " + role,
+                    "create table t (id int)", "insert into t values (1)", "alter table t owner to " + role);
+            CliRun copy = CliRun.of("copy", "--from-url", CliUrls.superuser(owned), "--to-url", CliUrls.superuser(target),
+                    "--keep-owners", "--jobs", "2");
+            assertThat(copy.exitCode()).as(copy.toString()).isNotZero().isNotEqualTo(3);
+            assertThat(copy.err()).contains("was dropped again");
+            assertThat(new TestDatabase(other, "postgres").queryLong(
+                    "select count(*) from pg_database where datname = '" + target.name() + "'")).isZero();
+        } finally {
+            owned.drop();
+            new TestDatabase(SERVER, "postgres").execute("drop role if exists " + role);
+            target.drop();
+        }
+    }
+
     /** The temporary dump directories of copies in the temp dir (copy's work dir without DBTOOL_WORK_DIR). */
     private static Set<Path> workDirs() throws IOException {
         Path tmp = Path.of(System.getenv().getOrDefault("DBTOOL_WORK_DIR", System.getProperty("java.io.tmpdir")));
