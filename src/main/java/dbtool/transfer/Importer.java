@@ -321,7 +321,8 @@ public final class Importer {
             Preflight checked = join(preflight);
             state = checked.exists() ? TargetState.EXISTS : TargetState.ABSENT;
             if (state == TargetState.EXISTS && !options.clean()) {
-                planned(planning).ifPresent(unused -> WorkFiles.deleteRecursively(workDir.resolve(ArchiveLayout.DUMP_DIR)));
+                awaitQuietly(planning); // not needed after all: the classic way starts from an empty work directory
+                WorkFiles.deleteRecursively(workDir.resolve(ArchiveLayout.DUMP_DIR));
                 return java.util.Optional.empty();
             }
             checked.requireExtensions(tail.manifest().extensions());
