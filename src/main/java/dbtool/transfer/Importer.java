@@ -55,6 +55,10 @@ public final class Importer {
         long started = System.nanoTime();
         ConnectionSettings target = options.target();
         String archiveName = options.archive().name();
+        // The target's read-only checks need nothing from the archive: they run from the start, while the archive's
+        // tail is read and (classic way) the whole archive is verified. Both must pass before anything is written to
+        // the server, and an unreachable server should not wait for 100 GB.
+        CompletableFuture<Preflight> preflight = CompletableFuture.supplyAsync(() -> preflight(target, options.clean()));
         try (WorkFiles work = new WorkFiles()) {
             // Cheap for every archive but an encrypted manifest-last one, which would have to be decrypted twice: its
             // manifest is checked once it is unpacked, still before anything is written to the server.
@@ -69,23 +73,15 @@ public final class Importer {
             if (head.isPresent()) {
                 requireSpace(workDir, head.get());
             }
-            // The target's read-only checks run while the archive is verified: both must pass before
-            // anything is written to the server, and an unreachable server should not wait for 100 GB.
-            CompletableFuture<Preflight> preflight = CompletableFuture.supplyAsync(() -> preflight(target, options.clean()));
             // Streamed (restored while it is read) when the tail holds the toc and the database is ours to drop on a
             // damaged entry: a new one, or --clean's staging database. An existing empty database the user made must
             // stay untouched by a damaged archive, so it gets the whole archive verified first.
             if (tail.isPresent() && tail.get().toc().isPresent() && !options.globals()) {
-                Preflight checked = join(preflight);
-                if (!checked.exists() || options.clean()) {
-                    PgTool pgRestore = tools.forServer("pg_restore", majorOf(head.get().pgDumpVersion()));
-                    java.util.Optional<StreamedRestore> streamed = StreamedRestore.plan(reporter, pgRestore, options,
-                            tail.get(), workDir);
-                    if (streamed.isPresent()) {
-                        checked.requireExtensions(head.get().extensions());
-                        return restore(pgRestore, null, options, head.get(), checked.exists(), started,
-                                streamed.get()::into);
-                    }
+                PgTool pgRestore = tools.forServer("pg_restore", majorOf(head.get().pgDumpVersion()));
+                java.util.Optional<ImportResult> streamed = streamed(pgRestore, options, tail.get(), workDir, preflight,
+                        started);
+                if (streamed.isPresent()) {
+                    return streamed.get();
                 }
             }
             reporter.progressStart("checking and unpacking", options.archive().size(), "B");
@@ -149,8 +145,23 @@ public final class Importer {
         List<String> into(ConnectionSettings into, Map<String, Long> counted) throws IOException;
     }
 
+    /** What the import found (or made) of its target database before restoring into it. */
+    enum TargetState {
+        /** There already: restored into when empty, replaced with --clean. */
+        EXISTS,
+        /** Not there: created by {@link #restore}. */
+        ABSENT,
+        /** Created by this import already (while the toc was read), as empty as {@link #createDatabase} makes it. */
+        CREATED
+    }
+
     /** As above, with the contents restored by {@code loading}. */
     ImportResult restore(PgTool pgRestore, Path globals, ImportOptions options, Manifest manifest, boolean exists,
+            long started, Loading loading) {
+        return restore(globals, options, manifest, exists ? TargetState.EXISTS : TargetState.ABSENT, started, loading);
+    }
+
+    private ImportResult restore(Path globals, ImportOptions options, Manifest manifest, TargetState state,
             long started, Loading loading) {
         ConnectionSettings target = options.target();
         try {
@@ -158,11 +169,11 @@ public final class Importer {
             if (globals != null) {
                 roles = applyGlobals(globals, options);
             }
-            if (exists && options.clean()) {
+            if (state == TargetState.EXISTS && options.clean()) {
                 return replace(options, manifest, started, roles, loading);
             }
-            boolean created = false;
-            if (!exists) {
+            boolean created = state == TargetState.CREATED;
+            if (state == TargetState.ABSENT) {
                 createDatabase(target);
                 created = true;
             }
@@ -293,6 +304,94 @@ public final class Importer {
             }
             long millis = (System.nanoTime() - started) / 1_000_000;
             return new ImportResult(target, false, manifest, warnings, check, millis, roles, propertyWarnings, keptAs);
+        }
+    }
+
+    /**
+     * The streamed import, or empty when this archive goes the classic way (the target is an existing database the
+     * user made, or pg_restore's view of the toc is not what the loaders need); on empty, {@code workDir} is as empty
+     * as it was. The toc look-ups (a few pg_restore starts) run while the target's checks finish and a new target
+     * database is created: the fixed cost before the first row is loaded is the longer of the two, not their sum.
+     */
+    private java.util.Optional<ImportResult> streamed(PgTool pgRestore, ImportOptions options, TailEntries tail,
+            Path workDir, CompletableFuture<Preflight> preflight, long started) throws IOException {
+        CompletableFuture<java.util.Optional<StreamedRestore>> planning = CompletableFuture.supplyAsync(() -> {
+            try {
+                return StreamedRestore.plan(reporter, pgRestore, options, tail, workDir);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        TargetState state;
+        try {
+            Preflight checked = join(preflight);
+            state = checked.exists() ? TargetState.EXISTS : TargetState.ABSENT;
+            if (state == TargetState.EXISTS && !options.clean()) {
+                awaitQuietly(planning); // not needed after all: the classic way starts from an empty work directory
+                WorkFiles.deleteRecursively(workDir.resolve(ArchiveLayout.DUMP_DIR));
+                return java.util.Optional.empty();
+            }
+            checked.requireExtensions(tail.manifest().extensions());
+            if (state == TargetState.ABSENT) {
+                createDatabase(options.target());
+                state = TargetState.CREATED;
+            }
+        } catch (SQLException e) {
+            awaitQuietly(planning);
+            throw Connections.explain(options.target(), e);
+        } catch (RuntimeException e) {
+            awaitQuietly(planning); // the work directory is removed on the way out: not while pg_restore reads it
+            throw e;
+        }
+        java.util.Optional<StreamedRestore> plan;
+        try {
+            plan = planned(planning);
+        } catch (IOException | RuntimeException e) {
+            if (state == TargetState.CREATED) {
+                dropDatabase(options.target());
+            }
+            throw e;
+        }
+        if (plan.isEmpty()) {
+            // The classic way verifies the whole archive before it creates the database: not ours to keep until then.
+            if (state == TargetState.CREATED && dropDatabase(options.target(), reporter::detail)) {
+                return java.util.Optional.empty();
+            }
+            if (state == TargetState.CREATED) {
+                throw new DbToolException(ExitCode.RUNTIME, "could not drop the database " + options.target().database()
+                        + " this import had created (see the warning above): drop it by hand (dropdb "
+                        + options.target().database() + ") before you retry");
+            }
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(restore(null, options, tail.manifest(), state, started, plan.get()::into));
+    }
+
+    private static java.util.Optional<StreamedRestore> planned(
+            CompletableFuture<java.util.Optional<StreamedRestore>> planning) throws IOException {
+        try {
+            return planning.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DbToolException(ExitCode.RUNTIME, "interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof java.io.UncheckedIOException io) {
+                throw io.getCause();
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new DbToolException(ExitCode.RUNTIME, "reading the archive's toc failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static void awaitQuietly(CompletableFuture<?> future) {
+        try {
+            future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException failedToo) {
+            // the caller reports the failure that stopped the import first
         }
     }
 
@@ -456,6 +555,11 @@ public final class Importer {
 
     /** Whether the database is gone. */
     private boolean dropDatabase(ConnectionSettings target) {
+        return dropDatabase(target, reporter::info);
+    }
+
+    /** As above, saying so on {@code report}. */
+    private boolean dropDatabase(ConnectionSettings target, java.util.function.Consumer<String> report) {
         try (Connection admin = openMaintenance(target); Statement st = admin.createStatement()) {
             // pg_restore's workers may still be connected (they are being killed right now).
             try (PreparedStatement ps = admin.prepareStatement(
@@ -464,7 +568,7 @@ public final class Importer {
                 ps.execute();
             }
             st.execute("drop database if exists " + Connections.quoteIdentifier(target.database()));
-            reporter.info("dropped the database " + target.database() + " this import had created");
+            report.accept("dropped the database " + target.database() + " this import had created");
             return true;
         } catch (SQLException | DbToolException e) {
             reporter.warn("could not drop the partly restored database " + target.database() + ": " + e.getMessage());

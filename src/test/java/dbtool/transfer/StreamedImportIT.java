@@ -173,6 +173,31 @@ class StreamedImportIT {
         assertThat(databaseExists(target)).isFalse();
     }
 
+    @Test
+    void whenTheTocLookUpsDoNotLineUpTheDatabaseCreatedMeanwhileMakesWayForTheClassicImport(@TempDir Path dir)
+            throws SQLException {
+        // A table name with a newline makes pg_restore's COPY statement two lines: the loaders cannot use it, and the
+        // import goes the classic way. The target was created while the toc was read; it must not be left behind
+        // or trip the classic way's own creation.
+        TestDatabase odd = server.createDatabase("streamed_odd");
+        try {
+            odd.execute("create table \"two\nlines\"(id int primary key)",
+                    "insert into \"two\nlines\" select generate_series(1, 7)");
+            CliRun export = CliRun.of("export", "--url", CliUrls.superuser(odd), "--output", dir.toString(), "-q");
+            assertThat(export.exitCode()).as(export.toString()).isZero();
+            String target = target();
+            CliRun run = importInto(Path.of(export.lastOutLine()), target);
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(run.err()).contains("restoring the classic way").doesNotContain(STREAMING);
+            assertThat(run.out()).contains("all row counts match the manifest");
+            try (Connection c = new TestDatabase(server, target).connect()) {
+                assertThat(query(c, "select count(*) from \"two\nlines\"")).isEqualTo("7");
+            }
+        } finally {
+            odd.drop();
+        }
+    }
+
     /** The archive again, written by dbtool's own writer with {@code change} applied to its manifest, and a sidecar. */
     private Path rewrite(Path dir, java.util.function.UnaryOperator<Manifest> change) throws IOException {
         Path files = Files.createDirectories(dir.resolve("files"));
