@@ -9,27 +9,60 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.concurrent.Semaphore;
 
 /**
- * One archive entry on its way from the archive's stream to a loader, through a file in the work directory: the
- * reader writes it (as stored) while a loader reads it behind, so the reader never waits for the server and runs
- * ahead to the next entry, and a loader starts on an entry's first bytes instead of its last. The file is deleted
- * once loaded; a slow server only makes the backlog on disk grow, never the heap.
+ * One archive entry on its way from the archive's stream to a loader. Its bytes go through a few chunks in memory
+ * while its loader keeps up (no write to and read back from the page cache); when the chunks are full the reader
+ * waits for the loader only as long as no other loader could take the next entry, and otherwise spills the rest of
+ * the entry to a file in the work directory that the loader reads behind the reader. So the stream never stalls on
+ * one slow table while another loader idles, the heap holds at most a fixed number of chunks (shared by all entries)
+ * and a slow server only makes the backlog on disk grow. The file, if any, is deleted once loaded.
  */
 final class SpooledEntry {
+
+    /** Whether to spill instead of waiting for the loader: told whether a loader has taken the entry yet. */
+    interface SpillPolicy {
+        boolean spill(boolean taken);
+    }
+
+    static final int CHUNK = 1 << 18;
+    /** Chunks one entry may hold before its reader waits or spills. */
+    static final int CHUNKS_PER_ENTRY = 16;
 
     private final String dumpId;
     private final Path file;
     private final boolean gzip;
+    private final Semaphore memory;
+    private final SpillPolicy policy;
+    private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
+    private final ArrayDeque<Integer> lengths = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> free = new ArrayDeque<>();
+    private int headPosition;
+    private boolean spilled;
+    private boolean taken;
+    private boolean readerClosed;
     private long written;
     private boolean complete;
     private Boolean verified;
     private boolean abandoned;
 
-    SpooledEntry(String dumpId, Path file, boolean gzip) {
+    /**
+     * @param memory the chunks all entries may hold at once (taken without waiting: none left means spill)
+     * @param policy asked, when this entry's chunks are full, whether to spill rather than wait for its loader
+     */
+    SpooledEntry(String dumpId, Path file, boolean gzip, Semaphore memory, SpillPolicy policy) {
         this.dumpId = dumpId;
         this.file = file;
         this.gzip = gzip;
+        this.memory = memory;
+        this.policy = policy;
+    }
+
+    /** An entry that goes through its file from the first byte. */
+    SpooledEntry(String dumpId, Path file, boolean gzip) {
+        this(dumpId, file, gzip, new Semaphore(0), taken -> true);
     }
 
     String dumpId() {
@@ -44,10 +77,16 @@ final class SpooledEntry {
         return file;
     }
 
+    /** Whether some of the entry went through its file (tests, and the timeline). */
+    synchronized boolean spilled() {
+        return spilled;
+    }
+
     /** The reader's end: each write is visible to the loader at once. */
-    OutputStream writer() throws IOException {
-        OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    OutputStream writer() {
         return new OutputStream() {
+            private OutputStream out;
+
             @Override
             public void write(int b) throws IOException {
                 write(new byte[] {(byte) b}, 0, 1);
@@ -55,16 +94,37 @@ final class SpooledEntry {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                if (isAbandoned()) {
-                    throw new InterruptedIOException("loading stopped");
+                while (len > 0) {
+                    if (out == null) {
+                        byte[] chunk = chunkOrSpill();
+                        if (chunk != null) {
+                            int n = Math.min(len, chunk.length);
+                            System.arraycopy(b, off, chunk, 0, n);
+                            put(chunk, n);
+                            off += n;
+                            len -= n;
+                            continue;
+                        }
+                        if (readerGone()) {
+                            return; // the loader stopped reading (its COPY failed): the reader's checksum still decides
+                        }
+                        out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                        spill();
+                    }
+                    if (isAbandoned()) {
+                        throw new InterruptedIOException("loading stopped");
+                    }
+                    out.write(b, off, len);
+                    wrote(len);
+                    len = 0;
                 }
-                out.write(b, off, len);
-                wrote(len);
             }
 
             @Override
             public void close() throws IOException {
-                out.close();
+                if (out != null) {
+                    out.close();
+                }
                 synchronized (SpooledEntry.this) {
                     complete = true;
                     SpooledEntry.this.notifyAll();
@@ -73,13 +133,55 @@ final class SpooledEntry {
         };
     }
 
+    /** A chunk to fill, or null once the rest of the entry goes to its file. */
+    private synchronized byte[] chunkOrSpill() throws InterruptedIOException {
+        while (!spilled && !readerClosed) {
+            if (abandoned) {
+                throw new InterruptedIOException("loading stopped");
+            }
+            if (chunks.size() < CHUNKS_PER_ENTRY && memory.tryAcquire()) {
+                byte[] chunk = free.poll();
+                return chunk != null ? chunk : new byte[CHUNK];
+            }
+            if (chunks.isEmpty() || policy.spill(taken)) {
+                return null; // no memory left for any entry, or a loader is free for the next entry
+            }
+            await(); // the loader frees a chunk, or another loader becomes free
+        }
+        return null;
+    }
+
+    private synchronized void put(byte[] chunk, int length) {
+        if (readerClosed || abandoned) {
+            memory.release(); // dropped
+            return;
+        }
+        chunks.add(chunk);
+        lengths.add(length);
+        notifyAll();
+    }
+
+    private synchronized void spill() {
+        spilled = true;
+        notifyAll();
+    }
+
     private synchronized void wrote(long n) {
         written += n;
         notifyAll();
     }
 
+    private synchronized boolean readerGone() {
+        return readerClosed;
+    }
+
     private synchronized boolean isAbandoned() {
         return abandoned;
+    }
+
+    /** Wakes a reader that waits for this entry's loader: another loader has become free. */
+    synchronized void loaderFree() {
+        notifyAll();
     }
 
     /** Whether the whole entry matched its checksum: the loader commits only then. */
@@ -92,7 +194,20 @@ final class SpooledEntry {
     /** Stops both ends (another entry failed, or the import is interrupted). */
     synchronized void abandon() {
         abandoned = true;
+        dropChunks();
+    }
+
+    private synchronized void dropChunks() {
+        memory.release(chunks.size());
+        chunks.clear();
+        lengths.clear();
         notifyAll();
+    }
+
+    /** The loader reads no more of the entry: what is left of it in memory, or still to come, is dropped. */
+    private synchronized void readerClosed() {
+        readerClosed = true;
+        dropChunks();
     }
 
     /** Waits for the reader's verdict on the entry. */
@@ -103,7 +218,42 @@ final class SpooledEntry {
         return verified != null && verified && !abandoned;
     }
 
-    /** Bytes readable from {@code position} on (0 only at the entry's end). */
+    /**
+     * Copies the next bytes held in memory into {@code b}: their count, 0 when the rest is in the file, -1 at the
+     * entry's end.
+     */
+    private synchronized int readMemory(byte[] b, int off, int len) throws InterruptedIOException {
+        while (true) {
+            if (abandoned) {
+                throw new InterruptedIOException("loading stopped");
+            }
+            if (!chunks.isEmpty()) {
+                byte[] head = chunks.peek();
+                int length = lengths.peek();
+                int n = Math.min(len, length - headPosition);
+                System.arraycopy(head, headPosition, b, off, n);
+                headPosition += n;
+                if (headPosition == length) {
+                    chunks.poll();
+                    lengths.poll();
+                    free.add(head);
+                    headPosition = 0;
+                    memory.release();
+                    notifyAll();
+                }
+                return n;
+            }
+            if (spilled) {
+                return 0;
+            }
+            if (complete) {
+                return -1;
+            }
+            await();
+        }
+    }
+
+    /** Bytes of the file readable from {@code position} on (0 only at the entry's end). */
     private synchronized long readable(long position) throws InterruptedIOException {
         while (written <= position && !complete && !abandoned) {
             await();
@@ -123,10 +273,16 @@ final class SpooledEntry {
         }
     }
 
+    private synchronized void take() {
+        taken = true;
+        notifyAll();
+    }
+
     /** The loader's end: the entry's stored bytes, following the reader. */
-    InputStream reader() throws IOException {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+    InputStream reader() {
+        take();
         return new InputStream() {
+            private FileChannel channel;
             private long position;
 
             @Override
@@ -139,6 +295,13 @@ final class SpooledEntry {
             public int read(byte[] b, int off, int len) throws IOException {
                 if (len == 0) {
                     return 0;
+                }
+                if (channel == null) {
+                    int n = readMemory(b, off, len);
+                    if (n != 0) {
+                        return n;
+                    }
+                    channel = FileChannel.open(file, StandardOpenOption.READ); // spilled: the rest is in the file
                 }
                 long available = readable(position);
                 if (available == 0) {
@@ -153,7 +316,10 @@ final class SpooledEntry {
 
             @Override
             public void close() throws IOException {
-                channel.close();
+                readerClosed();
+                if (channel != null) {
+                    channel.close();
+                }
             }
         };
     }

@@ -23,6 +23,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,7 +33,8 @@ import org.postgresql.PGConnection;
 
 /**
  * Loads each table's data straight from the archive's stream: the reader hands every TABLE DATA entry to {@code jobs}
- * loaders through the work directory ({@link SpooledEntry}), each loader sends it with pg_restore's own COPY statement,
+ * loaders through a few chunks of memory, or through the work directory when its loader is behind and another one is
+ * free ({@link SpooledEntry}), each loader sends it with pg_restore's own COPY statement,
  * one transaction per table, and commits only once the reader found the entry's SHA-256 equal to the archive's
  * SHA256SUMS. The server's "COPY n" reply is the table's row count, so no table is scanned afterwards.
  */
@@ -40,7 +43,8 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
     private static final Pattern TABLE_DATA_FILE = Pattern.compile(Pattern.quote(ArchiveLayout.DUMP_PREFIX) + "(\\d+)\\.dat(\\.gz)?");
     private static final String TOC_ENTRY = ArchiveLayout.DUMP_PREFIX + DumpPacker.TOC;
     private static final SpooledEntry END = new SpooledEntry("", Path.of(""), false);
-    private static final int COPY_BUFFER = 1 << 16;
+    /** What a loader hands to the driver per CopyData message: fewer, larger socket writes. */
+    private static final int COPY_BUFFER = 1 << 18;
     /** What pg_restore sets before it restores (its preamble), plus no waiting for the WAL flush per table. */
     private static final List<String> SESSION = List.of("set statement_timeout = 0", "set lock_timeout = 0",
             "set idle_in_transaction_session_timeout = 0", "set standard_conforming_strings = on",
@@ -60,6 +64,12 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
     private final Map<String, Long> rowsByDumpId = new ConcurrentHashMap<>();
     private final CountDownLatch schema = new CountDownLatch(1);
     private final List<Thread> loaders = new ArrayList<>();
+    /** The chunks all entries may hold in memory at once: a few per loader, whatever the archive's size. */
+    private final Semaphore memory;
+    /** Loaders waiting for an entry while the schema exists. */
+    private final AtomicInteger idle = new AtomicInteger();
+    /** The entry the reader is writing, woken when a loader becomes free. */
+    private volatile SpooledEntry writing;
     private volatile boolean schemaReady;
     private volatile Throwable failure;
 
@@ -77,6 +87,7 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
         this.spoolDir = spoolDir;
         this.into = into;
         this.storedBytesLoaded = storedBytesLoaded;
+        this.memory = new Semaphore((Math.max(1, jobs) + 1) * SpooledEntry.CHUNKS_PER_ENTRY);
         for (int i = 0; i < Math.max(1, jobs); i++) {
             Thread loader = new Thread(this::run, "dbtool-loader-" + i);
             loader.setDaemon(true);
@@ -104,9 +115,10 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
             return null; // unpacked for pg_restore: large objects, and whatever no COPY statement is known for
         }
         SpooledEntry entry = new SpooledEntry(m.group(1), spoolDir.resolve(entryName.substring(ArchiveLayout.DUMP_PREFIX.length())),
-                m.group(2) != null);
+                m.group(2) != null, memory, this::spill);
         OutputStream out = entry.writer();
         byEntryName.put(entryName, entry);
+        writing = entry;
         queue.add(entry);
         return out;
     }
@@ -122,6 +134,14 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
             throw DbToolException.archive(entryName + ": checksum mismatch for '" + entryName
                     + "'; the archive is damaged, restore from another copy");
         }
+    }
+
+    /**
+     * Whether the reader should write the rest of a full entry to its file instead of waiting for its loader: before
+     * the schema exists no loader takes anything, and once the entry is taken, only while another loader is free.
+     */
+    private boolean spill(boolean taken) {
+        return taken ? idle.get() > 0 : !schemaReady;
     }
 
     /** What went wrong in a loader, or null. */
@@ -182,16 +202,13 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
                 }
             }
             connection.setAutoCommit(false);
+            schema.await();
             while (true) {
-                SpooledEntry entry = queue.take();
+                SpooledEntry entry = next();
                 if (entry == END) {
                     return;
                 }
-                if (failure != null) {
-                    continue;
-                }
-                schema.await();
-                if (!schemaReady) {
+                if (failure != null || !schemaReady) {
                     continue;
                 }
                 load(connection, entry);
@@ -203,6 +220,24 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
             fail(e);
         } catch (Throwable t) {
             fail(t);
+        }
+    }
+
+    /** The next entry; while there is none this loader counts as free, and the reader is told so. */
+    private SpooledEntry next() throws InterruptedException {
+        SpooledEntry entry = queue.poll();
+        if (entry != null) {
+            return entry;
+        }
+        idle.incrementAndGet();
+        try {
+            SpooledEntry current = writing;
+            if (current != null) {
+                current.loaderFree();
+            }
+            return queue.take();
+        } finally {
+            idle.decrementAndGet();
         }
     }
 
