@@ -384,6 +384,9 @@ public final class ArchiveReader {
         } catch (EOFException e) {
             throw e;
         } catch (IOException e) {
+            if (unreadable(e)) {
+                throw e; // damaged, not another kind of file
+            }
             throw new DbToolException(dbtool.ExitCode.ARCHIVE, name + " is not a dbtool archive (no tar header at its"
                     + " start: " + detail(e) + "); check the file name, or restore from another copy", e);
         }
@@ -458,11 +461,58 @@ public final class ArchiveReader {
         byte[] head = new byte[4];
         int n = in.readNBytes(head, 0, 4);
         in.reset();
-        return switch (Compression.sniff(head, n)) {
+        return new BelowTar(switch (Compression.sniff(head, n)) {
             case GZIP -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true).get();
             case ZSTD -> new ZstdInputStream(in);
             case NONE -> in;
-        };
+        });
+    }
+
+    /**
+     * Marks read errors from below the tar layer (the decompressor, the file, the bucket): when one stops the first
+     * header, the archive is damaged, and saying "not a dbtool archive" would send the user to check the file name.
+     */
+    private static final class BelowTar extends java.io.FilterInputStream {
+        BelowTar(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (EOFException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new Unreadable(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (EOFException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new Unreadable(e);
+            }
+        }
+    }
+
+    private static final class Unreadable extends IOException {
+        Unreadable(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private static boolean unreadable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof Unreadable) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static DbToolException damaged(String name, IOException e) {

@@ -290,6 +290,21 @@ class ArchiveSafetyIT {
         assertNotAnArchive(file);
     }
 
+    /**
+     * A small archive is one gzip member: a bad CRC stops the very first read, before any tar header. That is a
+     * damaged archive, not another kind of file: the message must not send the user to check the file name.
+     */
+    @Test
+    void damageBeforeTheFirstHeaderIsCalledDamage(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("small.tar.gz");
+        writeTar(file, tar -> putFile(tar, "dump/toc.dat", "PGDMP".getBytes(StandardCharsets.UTF_8)));
+        flip(file, Files.size(file) - 8); // the gzip CRC
+        for (CliRun run : List.of(CliRun.of("verify", file.toString()), importIntoFreshTarget(file))) {
+            assertOneLineFailure(run, 4);
+            assertThat(run.err()).contains("damaged").doesNotContain("not a dbtool archive");
+        }
+    }
+
     private void assertNotAnArchive(Path file) throws Exception {
         for (CliRun run : List.of(CliRun.of("verify", file.toString()), CliRun.of("inspect", file.toString()),
                 importIntoFreshTarget(file))) {
