@@ -177,16 +177,7 @@ class CopyIT {
         Set<Path> before = workDirs();
         try {
             small.execute("create table lossy (id int)", "insert into lossy select generate_series(1, 100)");
-            // In pg_catalog, so that the target still counts as empty.
-            target.execute(
-                    "create function pg_catalog.dbtool_test_drop_even() returns trigger language plpgsql as"
-                            + " $$ begin if new.id % 2 = 0 then return null; end if; return new; end $$",
-                    "create function pg_catalog.dbtool_test_on_create() returns event_trigger language plpgsql as $$"
-                            + " begin if exists (select 1 from pg_class where relname = 'lossy' and relkind = 'r') then"
-                            + " execute 'create trigger drop_even before insert on public.lossy for each row"
-                            + " execute function pg_catalog.dbtool_test_drop_even()'; end if; end $$",
-                    "create event trigger dbtool_test_lossy on ddl_command_end when tag in ('CREATE TABLE')"
-                            + " execute function pg_catalog.dbtool_test_on_create()");
+            dropEvenRowsOfLossy(target);
             CliRun copy = CliRun.of("copy", "--from-url", CliUrls.superuser(small), "--to-url", CliUrls.superuser(target),
                     "--jobs", "1");
             assertThat(copy.exitCode()).as(copy.toString()).isEqualTo(3);
@@ -255,15 +246,7 @@ class CopyIT {
         try {
             small.execute("create table lossy (id int)", "insert into lossy select generate_series(1, 100)",
                     "create table fine (id int)", "insert into fine select generate_series(1, 10)");
-            target.execute(
-                    "create function pg_catalog.dbtool_test_drop_even() returns trigger language plpgsql as"
-                            + " $$ begin if new.id % 2 = 0 then return null; end if; return new; end $$",
-                    "create function pg_catalog.dbtool_test_on_create() returns event_trigger language plpgsql as $$"
-                            + " begin if exists (select 1 from pg_class where relname = 'lossy' and relkind = 'r') then"
-                            + " execute 'create trigger drop_even before insert on public.lossy for each row"
-                            + " execute function pg_catalog.dbtool_test_drop_even()'; end if; end $$",
-                    "create event trigger dbtool_test_lossy on ddl_command_end when tag in ('CREATE TABLE')"
-                            + " execute function pg_catalog.dbtool_test_on_create()");
+            dropEvenRowsOfLossy(target);
             CliRun copy = CliRun.of("copy", "--from-url", CliUrls.superuser(small), "--to-url", CliUrls.superuser(target),
                     "--jobs", "2");
             assertThat(copy.exitCode()).as(copy.toString()).isEqualTo(3);
@@ -304,5 +287,19 @@ class CopyIT {
         try (Stream<Path> entries = Files.list(tmp)) {
             return entries.filter(p -> p.getFileName().toString().startsWith(".dbtool-copy-")).collect(Collectors.toSet());
         }
+    }
+
+    /** A target that silently drops every even id inserted into a table named lossy, once the restore creates it. */
+    private static void dropEvenRowsOfLossy(TestDatabase target) {
+        // In pg_catalog, so that the target still counts as empty.
+        target.execute(
+                "create function pg_catalog.dbtool_test_drop_even() returns trigger language plpgsql as"
+                        + " $$ begin if new.id % 2 = 0 then return null; end if; return new; end $$",
+                "create function pg_catalog.dbtool_test_on_create() returns event_trigger language plpgsql as $$"
+                        + " begin if exists (select 1 from pg_class where relname = 'lossy' and relkind = 'r') then"
+                        + " execute 'create trigger drop_even before insert on public.lossy for each row"
+                        + " execute function pg_catalog.dbtool_test_drop_even()'; end if; end $$",
+                "create event trigger dbtool_test_lossy on ddl_command_end when tag in ('CREATE TABLE')"
+                        + " execute function pg_catalog.dbtool_test_on_create()");
     }
 }
