@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.function.LongConsumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Reads an archive in one pass and trusts nothing in it: the sidecar, every SHA256SUMS line and the
@@ -462,7 +461,7 @@ public final class ArchiveReader {
         int n = in.readNBytes(head, 0, 4);
         in.reset();
         return new BelowTar(switch (Compression.sniff(head, n)) {
-            case GZIP -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true).get();
+            case GZIP -> new GzipMembersInputStream(in);
             case ZSTD -> new ZstdInputStream(in);
             case NONE -> in;
         });

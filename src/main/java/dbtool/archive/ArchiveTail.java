@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Finds the manifest of a manifest-last archive (format 3) in its last bytes, without reading the rest: the
@@ -158,7 +157,7 @@ final class ArchiveTail {
 
     private static InputStream decode(Compression codec, InputStream in) throws IOException {
         return switch (codec) {
-            case GZIP -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true).get();
+            case GZIP -> new GzipMembersInputStream(in);
             case ZSTD -> new ZstdInputStream(in);
             case NONE -> in;
         };
