@@ -159,11 +159,11 @@ final class GzipMembersInputStream extends InputStream {
         long expectedCrc = trailerInt();
         long expectedSize = trailerInt();
         if (expectedCrc != crc.getValue()) {
-            throw new ZipException("gzip member " + members + ": CRC-32 does not match its data (damaged)");
+            throw new ZipException("gzip member " + members + ": CRC-32 does not match its data");
         }
         if (expectedSize != (memberSize & 0xffffffffL)) {
             throw new ZipException("gzip member " + members + ": length " + (memberSize & 0xffffffffL)
-                    + " does not match its trailer's " + expectedSize + " (damaged)");
+                    + " does not match its trailer's " + expectedSize);
         }
         inMember = false;
     }
