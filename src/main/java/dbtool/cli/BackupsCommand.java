@@ -285,6 +285,14 @@ final class BackupsCommand implements Runnable {
                 lines.add(html.toAbsolutePath().normalize().toString());
             }
             root.print(spec, report, String.join(System.lineSeparator(), lines));
+            // Every readable project is reported; the exit code still says that one could not be read.
+            List<HealthReport.Project> unreadable = report.projects().stream().filter(p -> p.error() != null).toList();
+            if (!unreadable.isEmpty()) {
+                spec.commandLine().getErr().println("dbtool: error: the backups of "
+                        + String.join(", ", unreadable.stream().map(HealthReport.Project::project).toList())
+                        + " could not be read (see the report); fix the storage settings or credentials and run it again");
+                return unreadable.get(0).exitCode();
+            }
             return 0;
         }
 

@@ -1,5 +1,6 @@
 package dbtool.report;
 
+import dbtool.DbToolException;
 import dbtool.Reporter;
 import dbtool.backup.BackupDirectory;
 import dbtool.backup.BackupFile;
@@ -44,10 +45,23 @@ public final class HealthCollector {
         return new HealthReport(now.toString(), days, projects.stream().map(this::project).toList());
     }
 
+    /**
+     * One project's health; a project whose backups cannot be read becomes a project with that error, so one bad
+     * bucket does not hide the health of every other project.
+     */
     HealthReport.Project project(ProjectConfig config) {
-        BackupDirectory backups = BackupDirectory.open(stores, config);
+        BackupDirectory backups;
+        try {
+            backups = BackupDirectory.open(stores, config);
+        } catch (DbToolException e) {
+            return HealthReport.Project.unreadable(config.name(), config.backup().location(), e.getMessage(),
+                    e.exitCode().code());
+        }
         try (ArchiveStore store = backups.store()) {
             return project(config, backups);
+        } catch (DbToolException e) {
+            return HealthReport.Project.unreadable(config.name(), backups.location(), e.getMessage(),
+                    e.exitCode().code());
         }
     }
 
@@ -81,7 +95,7 @@ public final class HealthCollector {
                 archives.isEmpty() ? null : archives.get(0).fileName(),
                 archives.isEmpty() ? null : archives.get(0).createdAt().toString(),
                 points, driftedTables(points, tables), retention(config, backups, archives),
-                warnings(archives, history, points));
+                warnings(archives, history, points), null, 0);
     }
 
     private static HealthReport.Status status(BackupFile f, List<TableDrift> drift) {

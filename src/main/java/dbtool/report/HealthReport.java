@@ -21,6 +21,12 @@ public record HealthReport(
         projects = List.copyOf(projects);
     }
 
+    /** False when a project's backups could not be read: the document says so first, like every failed command's. */
+    @JsonProperty("ok")
+    public boolean ok() {
+        return projects.stream().allMatch(p -> p.error() == null);
+    }
+
     /** How a backup ended, as marked in the charts. */
     public enum Status {
         VERIFIED, UNVERIFIED, DRIFT, FAILED;
@@ -107,12 +113,20 @@ public record HealthReport(
             @JsonProperty("points") List<Point> points,
             @JsonProperty("drifted_tables") List<TableSeries> driftedTables,
             @JsonProperty("retention") List<PlanRow> retention,
-            @JsonProperty("warnings") List<String> warnings) {
+            @JsonProperty("warnings") List<String> warnings,
+            @JsonProperty("error") String error,
+            @JsonProperty("exit_code") int exitCode) {
         public Project {
             points = List.copyOf(points);
             driftedTables = List.copyOf(driftedTables);
             retention = List.copyOf(retention);
             warnings = List.copyOf(warnings);
+        }
+
+        /** A project whose backups could not be read at all (bucket unreachable, credentials refused). */
+        static Project unreadable(String project, String dir, String error, int exitCode) {
+            return new Project(project, dir, 0, null, null, List.of(), List.of(), List.of(),
+                    List.of("unreadable: " + error), error, exitCode);
         }
     }
 }

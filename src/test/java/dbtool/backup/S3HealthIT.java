@@ -217,6 +217,43 @@ class S3HealthIT {
                 .containsPattern("dbtool_backup_rows\\{.*project=\"shop\".*} 42");
     }
 
+    @Test
+    void aReportOfEveryProjectShowsTheReadableOnesWhenOneBucketIsGone() throws Exception {
+        TestDatabase db = database("s3health_two");
+        db.execute("create table t (id int primary key)", "insert into t select g from generate_series(1, 10) g");
+        String bucket = s3.createBucket("two");
+        String yaml = "defaults:\n" + s3.storageYaml()
+                + "  backup:\n    dir: s3://" + bucket + "/nightly/{project}\n"
+                + "projects:\n  shop:\n    url: " + db.url() + "\n" + pg.credentialsYaml()
+                + "  gone:\n    url: " + db.url() + "\n" + pg.credentialsYaml()
+                + "    backup:\n      dir: s3://no-such-bucket-" + bucket + "/nightly/gone\n";
+        Path cfg = Files.writeString(tmp.resolve("two.yaml"), yaml);
+        CliRun backup = dbtool("backup", "--project", "shop", "--config", cfg.toString());
+        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+
+        Path page = tmp.resolve("two.html");
+        CliRun report = dbtool("backups", "report", "--all", "--html", page.toString(), "--config", cfg.toString(),
+                "--json");
+        assertThat(report.exitCode()).as("a bucket that does not exist is a config problem: " + report).isEqualTo(2);
+        assertThat(report.err()).contains("the backups of gone could not be read").doesNotContain("Exception");
+        JsonNode document = json(report);
+        assertThat(document.get("ok").asBoolean()).isFalse();
+        JsonNode shop = document.get("projects").get(0);
+        assertThat(shop.get("project").asText()).isEqualTo("shop");
+        assertThat(shop.get("archives").asInt()).as("the readable project is still reported").isEqualTo(1);
+        assertThat(shop.get("error").isNull()).isTrue();
+        JsonNode gone = document.get("projects").get(1);
+        assertThat(gone.get("project").asText()).isEqualTo("gone");
+        assertThat(gone.get("error").asText()).contains("no-such-bucket-" + bucket);
+        assertThat(gone.get("exit_code").asInt()).isEqualTo(report.exitCode());
+        assertThat(gone.get("warnings").get(0).asText()).startsWith("unreadable: ");
+        assertThat(Files.readString(page)).contains("unreadable: ", "no-such-bucket-" + bucket);
+
+        CliRun text = dbtool("backups", "report", "--config", cfg.toString());
+        assertThat(text.exitCode()).isEqualTo(report.exitCode());
+        assertThat(text.out()).contains("shop: ", "gone: 1 warning(s)", "unreadable: ");
+    }
+
     private static String keyOf(String location) {
         return location.substring(location.indexOf('/', "s3://".length()) + 1);
     }

@@ -27,7 +27,7 @@ class HtmlReportTest {
                 "shop", "/backups/<shop>", 0, null, null, List.of(new HealthReport.Point("2026-11-30T03:00:00Z",
                         HealthReport.Status.FAILED, null, null, null, false, 1, "server said <b>\"no\"</b> & left",
                         List.of())),
-                List.of(), List.of(), List.of("failed: <script>alert(1)</script>"))));
+                List.of(), List.of(), List.of("failed: <script>alert(1)</script>"), null, 0)));
         String html = HtmlReport.render(report);
         assertThat(html).doesNotContain("<script", "<b>", "/backups/<shop>")
                 .contains("&lt;script&gt;alert(1)&lt;/script&gt;", "server said &lt;b&gt;&quot;no&quot;&lt;/b&gt; &amp; left",
