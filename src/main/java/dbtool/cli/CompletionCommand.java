@@ -32,7 +32,7 @@ final class CompletionCommand implements Callable<Integer> {
             throw DbToolException.usage("no completion for shell '" + shell + "'; use bash or zsh");
         }
         List<String> projects = List.copyOf(root.config().projects().keySet());
-        String script = AutoComplete.bash("dbtool", new CommandLine(new DbTool())) + projectCompletion(projects);
+        String script = AutoComplete.bash("dbtool", DbTool.commandLine(new DbTool())) + projectCompletion(projects);
         CommandLine command = spec.commandLine();
         command.getOut().print(script);
         command.getOut().flush();

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
@@ -25,11 +26,6 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = DbTool.Version.class,
         description = "Moves PostgreSQL databases safely: verified archives, checked imports, backups and migrations.",
-        subcommands = {ExportCommand.class, ImportCommand.class, CopyCommand.class, InspectCommand.class, VerifyCommand.class,
-                BackupCommand.class, BackupsCommand.class, ScheduleCommand.class,
-                MigrateCommand.class, CompareCommand.class, LintCommand.class, KeygenCommand.class,
-                DoctorCommand.class, CompletionCommand.class, ManPagesCommand.class,
-                CommandLine.HelpCommand.class},
         usageHelpAutoWidth = false)
 public final class DbTool implements Runnable {
 
@@ -57,6 +53,13 @@ public final class DbTool implements Runnable {
             description = "Log lines on stderr as text (default) or one JSON object per line (time, level, project,"
                     + " event, fields) for log collectors.")
     LogFormat logFormat = LogFormat.TEXT;
+
+    /** The subcommands, in the order {@code dbtool --help} lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(ExportCommand.class, ImportCommand.class, CopyCommand.class,
+            InspectCommand.class, VerifyCommand.class, BackupCommand.class, BackupsCommand.class, ScheduleCommand.class,
+            MigrateCommand.class, CompareCommand.class, LintCommand.class, KeygenCommand.class, DoctorCommand.class,
+            CompletionCommand.class, ManPagesCommand.class, CommandLine.HelpCommand.class);
+
 
     static final java.util.Map<String, String> EXIT_CODES = exitCodes();
 
@@ -98,17 +101,75 @@ public final class DbTool implements Runnable {
             Map<String, String> overlay = Map.copyOf(environment);
             root.environment = name -> overlay.containsKey(name) ? overlay.get(name) : System.getenv(name);
         }
-        CommandLine cli = new CommandLine(root);
+        CommandLine cli = commandLine(root, args);
         cli.setOut(out);
         cli.setErr(err);
-        // Only on `dbtool --help`: the subcommands inherit the root's @Command attributes, not this.
-        cli.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(EXIT_CODES);
         cli.setExecutionExceptionHandler(new Failures(root));
         cli.setParameterExceptionHandler(new Failures(root));
         int code = cli.execute(args);
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The command tree with the subcommands {@code args} need; given no arguments, all of them (man pages, completion). */
+    static CommandLine commandLine(DbTool root, String... args) {
+        CommandLine cli = new CommandLine(root);
+        for (Class<?> subcommand : subcommandsFor(cli.getCommandSpec(), args)) {
+            cli.addSubcommand(subcommand);
+        }
+        cli.getSubcommands().values().forEach(DbTool::standardHelpLast);
+        // Only on `dbtool --help`: set after the subcommands were added, which copy the root's usage attributes.
+        cli.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(EXIT_CODES);
+        return cli;
+    }
+
+    /**
+     * Only the subcommand the arguments name gets its model built: picocli reflects over every option of every
+     * registered command up front, which cost ~0.4 s of CPU per run for the ~30 command classes, on every export
+     * and import. Everything else (no command, --help before the command, an unknown or misspelt name, help,
+     * an @argument file) gets all of them, so listings and "did you mean" stay complete.
+     */
+    static List<Class<?>> subcommandsFor(CommandSpec rootSpec, String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.startsWith("@") || arg.equals("--") || arg.equals("-h") || arg.equals("--help")) {
+                return SUBCOMMANDS;
+            }
+            if (arg.startsWith("-")) {
+                CommandLine.Model.OptionSpec option = rootSpec.findOption(arg);
+                if (option != null && option.arity().max() > 0 && !arg.contains("=")) {
+                    i++; // its value, which may look like a command name (--config export)
+                }
+                continue;
+            }
+            for (Class<?> subcommand : SUBCOMMANDS) {
+                Command command = subcommand.getAnnotation(Command.class);
+                if (command.name().equals(arg) || List.of(command.aliases()).contains(arg)) {
+                    // help lists or describes the others; completion and manpages build their own whole tree
+                    return subcommand == CommandLine.HelpCommand.class ? SUBCOMMANDS : List.of(subcommand);
+                }
+            }
+            return SUBCOMMANDS;
+        }
+        boolean versionOnly = List.of(args).stream().anyMatch(a -> a.equals("-V") || a.equals("--version"))
+                && List.of(args).stream().noneMatch(a -> a.equals("-h") || a.equals("--help"));
+        return versionOnly ? List.of() : SUBCOMMANDS;
+    }
+
+    /**
+     * A subcommand added after the root was built gets the inherited --help/--version before the root's other
+     * inherited options; built from the annotation they came last, and the help texts keep that order.
+     */
+    private static void standardHelpLast(CommandLine command) {
+        CommandSpec spec = command.getCommandSpec();
+        for (CommandLine.Model.OptionSpec option : List.copyOf(spec.options())) {
+            if (option.usageHelp() || option.versionHelp()) {
+                spec.remove(option);
+                spec.addOption(option);
+            }
+        }
+        command.getSubcommands().values().forEach(DbTool::standardHelpLast);
     }
 
     @Override

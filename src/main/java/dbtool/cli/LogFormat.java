@@ -14,7 +14,10 @@ import java.util.Map;
 enum LogFormat {
     TEXT, JSON;
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Made on the first JSON line: picocli touches this enum on every start, and a mapper loads ~400 classes. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     /** "text" or "json"; anything else is a usage error naming both. */
     static final class Converter implements picocli.CommandLine.ITypeConverter<LogFormat> {
@@ -38,7 +41,7 @@ enum LogFormat {
         line.put("event", event);
         line.put("fields", fields);
         try {
-            return MAPPER.writeValueAsString(line);
+            return Json.MAPPER.writeValueAsString(line);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -39,8 +39,7 @@ final class ManPagesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CommandLine top = new CommandLine(new DbTool());
-        top.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(DbTool.EXIT_CODES);
+        CommandLine top = DbTool.commandLine(new DbTool());
         List<String> written = new ArrayList<>();
         try {
             Files.createDirectories(dir);
