@@ -41,6 +41,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 class S3IT {
 
     private static final long TWENTY_MB = 20L << 20;
+    /** The slow table's worker is held once its file is this big; the other worker goes on with the other tables. */
+    private static final long HOLD_AT = 64L << 20;
+    private static final long HOLD_LIMIT_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
     private static final int BIG_ROWS = 1_500_000;
 
     private static TestServer pg;
@@ -200,18 +203,19 @@ class S3IT {
     }
 
     /**
-     * Issue 8: the archive streams into the bucket while pg_dump runs. One table is slow to dump but small in the
-     * archive (1 GB of repetitive text, TOAST-compressed, that pg_dump must expand and gzip), so pg_dump -j2 still
-     * runs when the other worker has finished the big ones: those are packed and their parts completed in the bucket
-     * while pg_dump runs (before format 3 the upload started only after pg_dump had exited). The work directory never
-     * holds a copy of the archive: only pg_dump's files that are not packed yet (uncompressed, -Z0: here the slow
-     * table's 1 GB) and the deflated members of tables still being dumped, which are part of the archive; before
-     * format 3 it held the whole packed archive body.
+     * Issue 8: the archive streams into the bucket while pg_dump runs. One table is big in the dump but small in the
+     * archive (repetitive text, TOAST-compressed); once its file passes {@link #HOLD_AT} bytes the test stops the
+     * pg_dump worker writing it (SIGSTOP), so pg_dump -j2 still runs, for as long as the test needs, while the other
+     * worker's tables are packed: their parts must be completed in the bucket before the worker is let go (before
+     * format 3 the upload started only after pg_dump had exited). Holding the worker, rather than racing a slow table
+     * against the upload, keeps the test deterministic on a busy machine. The work directory never holds a copy of
+     * the archive: only pg_dump's files that are not packed yet (uncompressed, -Z0) and the deflated members of
+     * tables still being dumped, which are part of the archive; before format 3 it held the whole packed archive body.
      */
     @Test
     void anExportStreamsIntoTheBucketWhilePgDumpRunsWithoutStagingTheArchive() throws Exception {
         TestDatabase db = pg.createDatabase("s3_stream");
-        int slowRows = 5_000;
+        int slowRows = 2_000;
         int tables = 6;
         int rows = 150_000;
         try {
@@ -231,14 +235,32 @@ class S3IT {
             boolean partsWhilePgDumpRan = false;
             long peakWorkBytes = 0;
             java.util.Set<String> workFiles = new java.util.TreeSet<>();
-            while (child.isAlive()) {
-                peakWorkBytes = Math.max(peakWorkBytes, bytesUnder(work()));
-                workFiles.addAll(namesUnder(work()));
-                if (!partsWhilePgDumpRan && runsPgDump(child)) {
-                    // pg_dump still runs after the listing: the parts were in the bucket while it ran.
-                    partsWhilePgDumpRan = completedParts(bucket, "x/") > 0 && runsPgDump(child);
+            ProcessHandle held = null;
+            long heldSince = 0;
+            try {
+                while (child.isAlive()) {
+                    peakWorkBytes = Math.max(peakWorkBytes, bytesUnder(work()));
+                    workFiles.addAll(namesUnder(work()));
+                    if (held == null && !partsWhilePgDumpRan) {
+                        held = pgDumpWorkerWriting(child, HOLD_AT).orElse(null);
+                        if (held != null) {
+                            signal(held, "STOP");
+                            heldSince = System.nanoTime();
+                        }
+                    } else if (held != null) {
+                        // The held worker is pg_dump's: while it is stopped, pg_dump runs.
+                        partsWhilePgDumpRan = completedParts(bucket, "x/") > 0 && held.isAlive();
+                        if (partsWhilePgDumpRan || System.nanoTime() - heldSince > HOLD_LIMIT_NANOS) {
+                            signal(held, "CONT");
+                            held = null;
+                        }
+                    }
+                    Thread.sleep(10);
                 }
-                Thread.sleep(10);
+            } finally {
+                if (held != null) {
+                    signal(held, "CONT");
+                }
             }
             String log = Files.readString(tmp.resolve("child.log"));
             assertThat(child.exitValue()).as(log).isZero();
@@ -281,9 +303,30 @@ class S3IT {
         return parts;
     }
 
-    private static boolean runsPgDump(Process child) {
-        return child.descendants().anyMatch(p -> p.isAlive()
-                && p.info().command().map(c -> c.endsWith("/pg_dump") || c.equals("pg_dump")).orElse(false));
+    /** A pg_dump process of {@code child} with a table data file of at least {@code bytes} open (a worker's). */
+    private static java.util.Optional<ProcessHandle> pgDumpWorkerWriting(Process child, long bytes) {
+        return child.descendants().filter(p -> p.isAlive()
+                        && p.info().command().map(c -> c.endsWith("/pg_dump") || c.equals("pg_dump")).orElse(false))
+                .filter(p -> {
+                    try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(p.pid()), "fd"))) {
+                        return fds.anyMatch(fd -> {
+                            try {
+                                Path file = Files.readSymbolicLink(fd);
+                                return file.getFileName() != null && file.getFileName().toString().matches("\\d+\\.dat")
+                                        && Files.size(file) >= bytes;
+                            } catch (IOException closed) {
+                                return false;
+                            }
+                        });
+                    } catch (IOException | java.io.UncheckedIOException gone) {
+                        return false;
+                    }
+                }).findFirst();
+    }
+
+    private static void signal(ProcessHandle process, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        assertThat(kill.waitFor()).as("kill -" + signal + " " + process.pid()).isZero();
     }
 
     /** What the files below {@code dir} hold right now; files vanish while it counts (the packer deletes them). */
