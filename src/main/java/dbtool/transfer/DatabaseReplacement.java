@@ -28,9 +28,12 @@ import java.util.List;
  *
  * <p>Independent of where the contents come from (an archive, another database). The previous database is kept,
  * never dropped: the user removes it once satisfied. Other sessions on the target would block the rename (and be
- * cut off from data that moved); they are refused with one line instead of waited for.
+ * cut off from data that moved); they are refused with one line instead of waited for (only a session that is
+ * already ending gets {@link #ENDING_SESSIONS} to leave).
  */
 public final class DatabaseReplacement implements AutoCloseable {
+    /** How long a session that is just ending may take to leave pg_stat_activity before it counts as in use. */
+    static final java.time.Duration ENDING_SESSIONS = java.time.Duration.ofSeconds(2);
 
     /** Suffix of the database the target becomes: {@code _before_20261201t153000z}. */
     static final DateTimeFormatter BEFORE_STAMP =
@@ -191,7 +194,31 @@ public final class DatabaseReplacement implements AutoCloseable {
         }
     }
 
+    /**
+     * The other sessions on {@code database}. A client that has just disconnected (a psql that checked the target a
+     * moment ago) keeps its backend in pg_stat_activity until the backend has exited, so sessions are looked at
+     * again for up to {@link #ENDING_SESSIONS} before they count; a session that is really in use stays and is named.
+     */
     private static List<String> otherSessions(Connection admin, String database) throws SQLException {
+        long deadline = System.nanoTime() + ENDING_SESSIONS.toNanos();
+        List<String> sessions = sessionsNow(admin, database);
+        while (!sessions.isEmpty() && System.nanoTime() < deadline) {
+            try (Statement st = admin.createStatement()) {
+                // pg_stat_activity is read once per transaction unless its snapshot is cleared
+                st.execute("select pg_stat_clear_snapshot()");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return sessions;
+            }
+            sessions = sessionsNow(admin, database);
+        }
+        return sessions;
+    }
+
+    private static List<String> sessionsNow(Connection admin, String database) throws SQLException {
         List<String> sessions = new ArrayList<>();
         try (PreparedStatement ps = admin.prepareStatement("select pid, usename, application_name from pg_stat_activity"
                 + " where datname = ? and pid <> pg_backend_pid() order by pid")) {
