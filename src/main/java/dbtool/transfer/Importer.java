@@ -151,18 +151,20 @@ public final class Importer {
         EXISTS,
         /** Not there: created by {@link #restore}. */
         ABSENT,
-        /** Created by this import already (while the toc was read), as empty as {@link #createDatabase} makes it. */
+        /** Created by this import already (while the toc was read), as empty as {@link CreatedDatabase#create} makes it. */
         CREATED
     }
 
     /** As above, with the contents restored by {@code loading}. */
     ImportResult restore(PgTool pgRestore, Path globals, ImportOptions options, Manifest manifest, boolean exists,
             long started, Loading loading) {
-        return restore(globals, options, manifest, exists ? TargetState.EXISTS : TargetState.ABSENT, started, loading);
+        return restore(globals, options, manifest, exists ? TargetState.EXISTS : TargetState.ABSENT, null, started,
+                loading);
     }
 
+    /** @param createdEarly the database {@link #streamed} created (state CREATED), else null */
     private ImportResult restore(Path globals, ImportOptions options, Manifest manifest, TargetState state,
-            long started, Loading loading) {
+            CreatedDatabase createdEarly, long started, Loading loading) {
         ConnectionSettings target = options.target();
         try {
             Globals.Applied roles = null;
@@ -172,58 +174,54 @@ public final class Importer {
             if (state == TargetState.EXISTS && options.clean()) {
                 return replace(options, manifest, started, roles, loading);
             }
-            boolean created = state == TargetState.CREATED;
-            if (state == TargetState.ABSENT) {
-                createDatabase(target);
-                created = true;
+            // Our own half-restored database holds no one's data: if the import fails or is interrupted
+            // (Ctrl-C, SIGTERM), it is removed so that a retry starts clean instead of finding it "not empty".
+            try (CreatedDatabase created = state == TargetState.ABSENT ? CreatedDatabase.create(target, reporter)
+                    : createdEarly) {
+                return restoreInto(options, manifest, created, roles, started, loading);
             }
-            // Our own half-restored database holds no one's data: if the restore fails or is interrupted
-            // (Ctrl-C, SIGTERM), remove it so that a retry starts clean instead of finding it "not empty".
-            java.util.concurrent.atomic.AtomicBoolean dropped = new java.util.concurrent.atomic.AtomicBoolean();
-            Thread dropOnInterrupt = new Thread(() -> {
-                if (dropped.compareAndSet(false, true)) {
-                    dropDatabase(target);
-                }
-            }, "dbtool-drop-partial-import");
-            if (created) {
-                Runtime.getRuntime().addShutdownHook(dropOnInterrupt);
-            }
-            List<String> warnings;
-            Map<String, Long> countedEarly = new java.util.HashMap<>();
-            try {
-                warnings = load(loading, target, countedEarly);
-            } catch (DbToolException e) {
-                if (!created && !(e instanceof PgToolFailure)) {
-                    throw e;
-                }
-                if (!created) {
-                    throw new DbToolException(e.exitCode(), e.getMessage() + "; the target may be partly restored", e);
-                }
-                removeHook(dropOnInterrupt);
-                // Say what is true: the server that failed the restore may not let us drop the database either.
-                boolean gone = dropped.compareAndSet(false, true) && dropDatabase(target);
-                throw new DbToolException(e.exitCode(), e.getMessage() + (gone
-                        ? "; the database it had created was dropped again"
-                        : "; the database it had created could not be dropped (see the warning above): drop it by hand"
-                                + " (dropdb " + target.database() + ") before you retry"), e);
-            }
-            if (created) {
-                removeHook(dropOnInterrupt);
-            }
-            RowCountCheck.Outcome check = checkRowCounts(target, manifest, options, countedEarly);
-            List<String> propertyWarnings = List.of();
-            if (manifest.database() != null) {
-                try (Connection connection = Connections.open(target)) {
-                    propertyWarnings = DatabaseProperties.apply(connection, manifest.database(), options.keepOwners(), reporter);
-                }
-            }
-            long millis = (System.nanoTime() - started) / 1_000_000;
-            return new ImportResult(target, created, manifest, warnings, check, millis, roles, propertyWarnings, null);
         } catch (SQLException e) {
             throw Connections.explain(target, e);
         } catch (IOException e) {
             throw new DbToolException(ExitCode.RUNTIME, "import failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Restores into the target, which exists and is empty; {@code created} (null: the user's) is kept on success. */
+    private ImportResult restoreInto(ImportOptions options, Manifest manifest, CreatedDatabase created,
+            Globals.Applied roles, long started, Loading loading) throws SQLException {
+        ConnectionSettings target = options.target();
+        List<String> warnings;
+        Map<String, Long> countedEarly = new java.util.HashMap<>();
+        try {
+            warnings = load(loading, target, countedEarly);
+        } catch (DbToolException e) {
+            if (created == null && !(e instanceof PgToolFailure)) {
+                throw e;
+            }
+            if (created == null) {
+                throw new DbToolException(e.exitCode(), e.getMessage() + "; the target may be partly restored", e);
+            }
+            // Say what is true: the server that failed the restore may not let us drop the database either.
+            boolean gone = created.drop(reporter::info);
+            throw new DbToolException(e.exitCode(), e.getMessage() + (gone
+                    ? "; the database it had created was dropped again"
+                    : "; the database it had created could not be dropped (see the warning above): drop it by hand"
+                            + " (dropdb " + target.database() + ") before you retry"), e);
+        }
+        RowCountCheck.Outcome check = checkRowCounts(target, manifest, options, countedEarly);
+        List<String> propertyWarnings = List.of();
+        if (manifest.database() != null) {
+            try (Connection connection = Connections.open(target)) {
+                propertyWarnings = DatabaseProperties.apply(connection, manifest.database(), options.keepOwners(), reporter);
+            }
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        if (created != null) {
+            created.keep(); // a count that differs is reported (exit 3) with the database kept to look at
+        }
+        return new ImportResult(target, created != null, manifest, warnings, check, millis, roles, propertyWarnings,
+                null);
     }
 
     /** Runs {@code loading}; whatever stops it is a {@link DbToolException}, so that the caller cleans up after it. */
@@ -323,6 +321,7 @@ public final class Importer {
             }
         });
         TargetState state;
+        CreatedDatabase created = null;
         try {
             Preflight checked = join(preflight);
             state = checked.exists() ? TargetState.EXISTS : TargetState.ABSENT;
@@ -333,7 +332,7 @@ public final class Importer {
             }
             checked.requireExtensions(tail.manifest().extensions());
             if (state == TargetState.ABSENT) {
-                createDatabase(options.target());
+                created = CreatedDatabase.create(options.target(), reporter);
                 state = TargetState.CREATED;
             }
         } catch (SQLException e) {
@@ -347,24 +346,21 @@ public final class Importer {
         try {
             plan = planned(planning);
         } catch (IOException | RuntimeException e) {
-            if (state == TargetState.CREATED) {
-                dropDatabase(options.target());
+            if (created != null) {
+                created.close();
             }
             throw e;
         }
         if (plan.isEmpty()) {
             // The classic way verifies the whole archive before it creates the database: not ours to keep until then.
-            if (state == TargetState.CREATED && dropDatabase(options.target(), reporter::detail)) {
+            if (created == null || created.drop(reporter::detail)) {
                 return java.util.Optional.empty();
             }
-            if (state == TargetState.CREATED) {
-                throw new DbToolException(ExitCode.RUNTIME, "could not drop the database " + options.target().database()
-                        + " this import had created (see the warning above): drop it by hand (dropdb "
-                        + options.target().database() + ") before you retry");
-            }
-            return java.util.Optional.empty();
+            throw new DbToolException(ExitCode.RUNTIME, "could not drop the database " + options.target().database()
+                    + " this import had created (see the warning above): drop it by hand (dropdb "
+                    + options.target().database() + ") before you retry");
         }
-        return java.util.Optional.of(restore(null, options, tail.manifest(), state, started, plan.get()::into));
+        return java.util.Optional.of(restore(null, options, tail.manifest(), state, created, started, plan.get()::into));
     }
 
     private static java.util.Optional<StreamedRestore> planned(
@@ -478,13 +474,6 @@ public final class Importer {
         }
     }
 
-    private void createDatabase(ConnectionSettings target) throws SQLException {
-        try (Connection admin = openMaintenance(target); Statement st = admin.createStatement()) {
-            st.execute("create database " + Connections.quoteIdentifier(target.database()) + " template template0");
-        }
-        reporter.info("created database " + target.database() + " on " + target.host() + ":" + target.port());
-    }
-
     private static <T> T join(CompletableFuture<T> future) {
         try {
             return future.get();
@@ -543,37 +532,6 @@ public final class Importer {
                     .ifPresent(t -> items.put(entry.dumpId(), t));
         }
         return items;
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running already
-        }
-    }
-
-    /** Whether the database is gone. */
-    private boolean dropDatabase(ConnectionSettings target) {
-        return dropDatabase(target, reporter::info);
-    }
-
-    /** As above, saying so on {@code report}. */
-    private boolean dropDatabase(ConnectionSettings target, java.util.function.Consumer<String> report) {
-        try (Connection admin = openMaintenance(target); Statement st = admin.createStatement()) {
-            // pg_restore's workers may still be connected (they are being killed right now).
-            try (PreparedStatement ps = admin.prepareStatement(
-                    "select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()")) {
-                ps.setString(1, target.database());
-                ps.execute();
-            }
-            st.execute("drop database if exists " + Connections.quoteIdentifier(target.database()));
-            report.accept("dropped the database " + target.database() + " this import had created");
-            return true;
-        } catch (SQLException | DbToolException e) {
-            reporter.warn("could not drop the partly restored database " + target.database() + ": " + e.getMessage());
-            return false;
-        }
     }
 
     /** Proves every table's rows, with a progress bar on a terminal: after a big restore this is a scan of everything. */

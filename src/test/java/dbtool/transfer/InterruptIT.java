@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -156,6 +157,41 @@ class InterruptIT {
         }
     }
 
+    /**
+     * Ctrl-C right after the import created its database, while pg_restore still reads the archive's toc (held here by
+     * a pg_restore that stops itself on --list): the database is dropped all the same, from its creation on.
+     */
+    @Test
+    void ctrlCJustAfterTheDatabaseWasCreatedDropsIt(@TempDir Path dir) throws Exception {
+        assumeSigintIsNotIgnored();
+        CliRun exported = CliRun.of("export", "--url", source.url(), "--output", dir.toString(), "-q");
+        assertThat(exported.exitCode()).as(exported.toString()).isZero();
+        Path bin = Files.createDirectory(dir.resolve("bin"));
+        Path held = dir.resolve("held");
+        Path pgRestore = bin.resolve("pg_restore");
+        Files.writeString(pgRestore, "#!/bin/sh\ncase \" $* \" in *\" --list \"*) : > '" + held + "'; kill -STOP $$;; esac\n"
+                + "exec '" + realPgRestore() + "' \"$@\"\n");
+        pgRestore.toFile().setExecutable(true);
+        TestDatabase target = PgServers.defaultServer().createDatabase("interrupt_early");
+        target.drop();
+        Process importing = start(Map.of("DBTOOL_PG_BIN", bin.toString()), "import", exported.lastLine(),
+                "--url", target.url(), "--jobs", "1");
+        try {
+            waitFor(importing, () -> Files.exists(held) && databaseExists(target.name()),
+                    "the database created and pg_restore's toc look-up held");
+            new ProcessBuilder("kill", "-INT", String.valueOf(importing.pid())).start().waitFor();
+            assertThat(importing.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            List<String> err = new ArrayList<>();
+            drain(importing, err);
+            assertThat(importing.exitValue()).as(String.join("\n", err)).isEqualTo(130);
+            assertThat(databaseExists(target.name())).as("the database this import created is gone: " + err).isFalse();
+        } finally {
+            if (databaseExists(target.name())) {
+                target.drop();
+            }
+        }
+    }
+
     /** Ctrl-C while --clean restores: the target stays exactly as it was, and the new database is dropped. */
     @Test
     void ctrlCDuringCleanImportLeavesTheTargetAsItWas(@TempDir Path dir) throws Exception {
@@ -198,17 +234,56 @@ class InterruptIT {
                 "this build runs with SIGINT ignored (started in the background?), so dbtool would ignore Ctrl-C too");
     }
 
+    private static boolean databaseExists(String name) throws java.sql.SQLException {
+        try (var c = PgServers.defaultServer().connectAdmin();
+                var ps = c.prepareStatement("select count(*) from pg_database where datname = ?")) {
+            ps.setString(1, name);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
+        }
+    }
+
+    /** The pg_restore dbtool would pick for the test server. */
+    private static Path realPgRestore() throws java.sql.SQLException {
+        int versionNum = Integer.parseInt(source.queryString("show server_version_num"));
+        return dbtool.pg.PgToolLocator.fromSystemEnvironment()
+                .forServer("pg_restore", dbtool.pg.PgVersion.fromVersionNum(versionNum)).executable();
+    }
+
+    private interface State {
+        boolean reached() throws Exception;
+    }
+
+    private void waitFor(Process process, State state, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!state.reached()) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new AssertionError("never saw: " + what + " (dbtool alive: " + process.isAlive() + "): "
+                        + Files.readString(stderr, StandardCharsets.UTF_8));
+            }
+            Thread.sleep(10);
+        }
+    }
+
     private Path stderr;
 
     /** stderr goes to a file: Process.destroy() closes the pipes, a file keeps every line. */
     private Process start(String... args) throws IOException {
+        return start(Map.of(), args);
+    }
+
+    private Process start(Map<String, String> environment, String... args) throws IOException {
         stderr = Files.createTempFile("dbtool-interrupt", ".err");
         stderr.toFile().deleteOnExit(); // read by the test; nothing to keep in /tmp afterwards
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-jar", Path.of("target/dbtool.jar").toAbsolutePath().toString()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(stderr.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(stderr.toFile());
+        builder.environment().putAll(environment);
+        return builder.start();
     }
 
     private void drain(Process process, List<String> seen) throws IOException {
