@@ -32,36 +32,44 @@ import java.util.Set;
 /**
  * One line per backup run of a project, success or failure, in {@code <dir>/<project>.history.jsonl} beside the
  * lock file: what drift alerts, metrics and the report need and the archives alone cannot tell (failed runs, drift,
- * how long a run took). Lines are only ever appended, by a run holding the project's lock; a torn last line (a run
- * killed while writing it) is skipped when reading. The archives stay the truth about what exists: an entry whose
- * archive was pruned simply no longer matches one.
+ * how long a run took). Lines are appended by a run holding the project's lock; a torn last line (a run killed while
+ * writing it) is skipped when reading. The archives stay the truth about what exists: an entry whose archive was pruned
+ * simply no longer matches one.
+ *
+ * <p>Bounded: once it holds {@link #MAX_RUNS} + {@link #SLACK} runs, it is rewritten (a new file renamed over the old
+ * one, so a crash leaves one or the other whole) with the newest {@link #MAX_RUNS} runs, and older runs only where their
+ * archive still exists: what its readers need (the rows and drift of every archive kept, the last run, failed runs in
+ * the report's window) stays; what only pruned archives or runs long past would use goes.
  */
 public final class RunHistory {
     public static final String SUFFIX = ".history.jsonl";
+    /** Runs kept besides those of archives that still exist: more than a month of hourly backups, years of daily ones. */
+    static final int MAX_RUNS = 1000;
+    /** Runs past {@link #MAX_RUNS} before the file is rewritten: a rewrite every 100 runs, not every run. */
+    static final int SLACK = MAX_RUNS / 10;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** On local disk; null in a bucket, where {@link #store} holds the object {@link #name}. */
+    /** On local disk; null in a bucket. Either way {@link #store} holds {@link #name}. */
     private final Path file;
+    private final BackupDirectory backups;
     private final ArchiveStore store;
     private final String name;
 
     public RunHistory(Path dir, String project) {
-        this.name = BackupDirectory.requireValidProject(project) + SUFFIX;
-        this.file = dir.resolve(name);
-        this.store = null;
+        this(new BackupDirectory(dir, project), dir);
     }
 
-    private RunHistory(ArchiveStore store, String project) {
-        this.name = BackupDirectory.requireValidProject(project) + SUFFIX;
-        this.file = null;
-        this.store = store;
+    private RunHistory(BackupDirectory backups, Path dir) {
+        this.name = backups.project() + SUFFIX;
+        this.file = dir == null ? null : dir.resolve(name);
+        this.backups = backups;
+        this.store = backups.store();
     }
 
     public static RunHistory of(BackupDirectory backups) {
-        return backups.store().localDirectory().map(dir -> new RunHistory(dir, backups.project()))
-                .orElseGet(() -> new RunHistory(backups.store(), backups.project()));
+        return new RunHistory(backups, backups.store().localDirectory().orElse(null));
     }
 
     /** The local file; null for a history kept in a bucket. */
@@ -126,27 +134,36 @@ public final class RunHistory {
         }
         List<Entry> entries = new ArrayList<>();
         for (String line : lines) {
-            if (line.isBlank()) {
-                continue;
-            }
-            try {
-                Entry entry = JSON.readValue(line, Entry.class);
-                entry.finished(); // a garbled time is as unusable as a torn line
-                entries.add(entry);
-            } catch (JsonProcessingException | java.time.format.DateTimeParseException | NullPointerException e) {
-                // A line torn by a kill during the write: the archives still say what exists.
-            }
+            parse(line).ifPresent(entries::add);
         }
         return List.copyOf(entries);
     }
 
-    /** Appends one line and forces it to disk. The caller holds the project's lock. */
+    /** The run on that line; empty for a blank or unreadable one. */
+    private static Optional<Entry> parse(String line) {
+        if (line.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            Entry entry = JSON.readValue(line, Entry.class);
+            entry.finished(); // a garbled time is as unusable as a torn line
+            return Optional.of(entry);
+        } catch (JsonProcessingException | java.time.format.DateTimeParseException | NullPointerException e) {
+            // A line torn by a kill during the write: the archives still say what exists.
+            return Optional.empty();
+        }
+    }
+
+    /** Appends one line and forces it to disk, trimming the history when it is due. The caller holds the project's lock. */
     public void append(Entry entry) {
         try {
             String text = JSON.writeValueAsString(entry) + "\n";
             if (file == null) {
                 // An object cannot be appended to: rewritten whole, under the project's lock like every append.
-                store.writeText(name, store.readText(name).orElse("") + text);
+                List<String> lines = new ArrayList<>(store.readText(name).map(t -> t.lines().toList()).orElse(List.of()));
+                lines.add(text.strip());
+                store.writeText(name, lines.size() > MAX_RUNS + SLACK ? join(trimmed(lines, archiveNames()))
+                        : join(lines));
                 return;
             }
             byte[] line = text.getBytes(StandardCharsets.UTF_8);
@@ -162,9 +179,46 @@ public final class RunHistory {
                 }
                 ch.force(true);
             }
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            if (lines.size() > MAX_RUNS + SLACK) {
+                store.writeText(name, join(trimmed(lines, archiveNames()))); // a new file renamed over this one
+            }
         } catch (IOException e) {
             throw DbToolException.runtime("cannot write backup history " + location() + ": " + e.getMessage(), e);
         }
+    }
+
+    private Set<String> archiveNames() {
+        Set<String> names = new java.util.HashSet<>();
+        backups.archives().forEach(a -> names.add(a.fileName()));
+        return names;
+    }
+
+    private static String join(List<String> lines) {
+        return lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
+    }
+
+    /**
+     * The lines a trimmed history keeps, as they were: the newest {@link #MAX_RUNS} runs, and older runs whose archive is
+     * one of {@code archives} (file names). Unreadable lines (torn by a kill) go.
+     */
+    static List<String> trimmed(List<String> lines, Set<String> archives) {
+        List<String> readable = new ArrayList<>();
+        List<Entry> entries = new ArrayList<>();
+        for (String line : lines) {
+            parse(line).ifPresent(e -> {
+                readable.add(line);
+                entries.add(e);
+            });
+        }
+        List<String> kept = new ArrayList<>();
+        int newest = Math.max(0, readable.size() - MAX_RUNS);
+        for (int i = 0; i < readable.size(); i++) {
+            if (i >= newest || archives.contains(entries.get(i).archive())) {
+                kept.add(readable.get(i));
+            }
+        }
+        return kept;
     }
 
     /** Rows per table of a manifest, the form history entries keep them in. */

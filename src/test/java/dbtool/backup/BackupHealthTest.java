@@ -77,6 +77,45 @@ class BackupHealthTest {
         assertThat(Files.getPosixFilePermissions(history.file())).hasSize(2);
     }
 
+    /**
+     * Past its bound the history is rewritten with the newest runs, plus older runs whose archive still exists (their
+     * rows and drift are still read); a torn line goes, the file stays owner-only and no temporary file is left.
+     */
+    @Test
+    void historyKeepsTheNewestRunsAndThoseOfArchivesStillThere() throws IOException {
+        RunHistory history = new RunHistory(dir, "shop");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> lines = new java.util.ArrayList<>();
+        Instant first = Instant.parse("2024-01-01T00:00:00Z");
+        for (int i = 0; i < RunHistory.MAX_RUNS + RunHistory.SLACK; i++) {
+            String stamp = BackupDirectory.formatStamp(first.plusSeconds(3600L * i));
+            lines.add(json.writeValueAsString(new RunHistory.Entry(first.plusSeconds(3600L * i), i == 3 ? 7 : 0, null,
+                    "shop-" + stamp + ".tar.gz", 1, 1, false, 1,
+                    i == 3 ? List.of(new TableDrift("public.t", 5000, 1L)) : List.of(), Map.of("public.t", (long) i))));
+        }
+        lines.add(5, "{\"finished_at\":\"2024-0");
+        Files.write(history.file(), lines);
+        String kept = "shop-" + BackupDirectory.formatStamp(first.plusSeconds(3600L * 3)) + ".tar.gz";
+        Files.writeString(dir.resolve(kept), "archive");
+        Files.writeString(dir.resolve(kept + BackupDirectory.SIDECAR_SUFFIX), "sum");
+        assertThat(history.entries()).hasSize(RunHistory.MAX_RUNS + RunHistory.SLACK);
+
+        history.append(entry("20990101T000000Z", false));
+        List<RunHistory.Entry> entries = history.entries();
+        assertThat(entries).hasSize(RunHistory.MAX_RUNS + 1);
+        assertThat(entries.get(0).archive()).as("the run of an archive still there").isEqualTo(kept);
+        assertThat(entries.get(0).drift()).hasSize(1);
+        assertThat(entries.get(1).tables()).as("then the newest runs").isEqualTo(
+                Map.of("public.t", (long) RunHistory.SLACK + 1));
+        assertThat(entries.get(entries.size() - 1).archive()).isEqualTo("shop-20990101T000000Z.tar.gz");
+        assertThat(Files.readAllLines(history.file())).hasSize(RunHistory.MAX_RUNS + 1);
+        assertThat(Files.getPosixFilePermissions(history.file())).hasSize(2);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
+                    history.file().getFileName().toString(), kept, kept + BackupDirectory.SIDECAR_SUFFIX);
+        }
+    }
+
     @Test
     void metricsFileKeepsOtherProjectsAndHasOneHelpAndTypePerMetric() throws IOException {
         Path file = dir.resolve("textfile/dbtool.prom");
