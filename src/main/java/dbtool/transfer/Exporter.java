@@ -106,7 +106,9 @@ public final class Exporter {
             ArchiveWriter writer = new ArchiveWriter(options.compression(), Math.max(1, options.jobs()), options.encryption());
             ArchiveWriter.Written written;
             Manifest manifest;
-            DumpProgress progress = new DumpProgress(dumpDir, relations, options.jobs() > 1);
+            // --schema / --exclude-table: the bar counts only the tables in the dump's toc, listed once pg_dump wrote it.
+            DumpProgress progress = new DumpProgress(dumpDir, relations, options.jobs() > 1,
+                    options.partial() ? () -> TocListing.read(pgRestore, dumpDir, source) : null);
             Path partial = target.store().localDirectory()
                     .map(d -> work.track(d.resolve(LocalStore.partialName(target.name())))).orElse(null);
             // Count while pg_dump reads: same snapshot, so the same rows, and the scans overlap.
@@ -117,7 +119,7 @@ public final class Exporter {
                 runPgDump(pgDump, options, snapshot, dumpDir, progress, packer::onPgDumpEvent);
                 packer.awaitReported();
                 Map<String, Long> counts = new HashMap<>(counting.await());
-                TocListing toc = TocListing.read(pgRestore, dumpDir, source);
+                TocListing toc = progress.toc().orElseGet(() -> TocListing.read(pgRestore, dumpDir, source));
 
                 // Usually only toc.dat is left by now; a bar is worth showing for a -j1 dump's files.
                 boolean showPacking = packer.remainingBytes() >= (8L << 20);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dbtool.archive.Manifest;
 import dbtool.pg.Catalog;
 import dbtool.pg.PgEvent;
+import dbtool.pg.TocListing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +49,23 @@ class DumpProgressTest {
         progress.finish();
         assertThat(progress.total()).isEqualTo(progress.done());
         assertThat(progress.detail()).isEqualTo("2 of 2 tables");
+    }
+
+    /** --exclude-table / --schema: once the dump's toc is listed, only the tables with data in it count. */
+    @Test
+    void tablesLeftOutOfTheDumpAreNotCounted() {
+        Catalog.Relation kept = new Catalog.Relation(16390, "public", "kept", Manifest.Table.TABLE, true, 2_000, "o", 1_000);
+        Catalog.Relation excluded = new Catalog.Relation(16393, "public", "excluded", Manifest.Table.TABLE, true,
+                200_000, "o", 100_000);
+        TocListing toc = TocListing.parse(List.of("214; 1259 16390 TABLE public kept o",
+                "3373; 0 16390 TABLE DATA public kept o"));
+        DumpProgress progress = new DumpProgress(dir, List.of(kept, excluded), false, () -> toc);
+        progress.onEvent(PgEvent.parse("pg_dump: dumping contents of table \"public.kept\""));
+        assertThat(progress.detail()).isEqualTo("0 of 1 tables");
+        assertThat(progress.total()).as("the kept table's size only").isEqualTo(1_000);
+        assertThat(progress.toc()).as("listed once, for the manifest too").containsSame(toc);
+        progress.finish();
+        assertThat(progress.detail()).isEqualTo("1 of 1 tables");
     }
 
     @Test
