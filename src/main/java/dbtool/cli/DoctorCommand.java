@@ -25,6 +25,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -216,13 +217,27 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
-    /** The last archive is the best guess of the next one; without one, the database's size on disk. */
+    /**
+     * The last archive is the best guess of the next one; without one, the database's size on disk. Checked where
+     * archives are written on local disk: the export output and the backup directory (each may be another disk).
+     */
     private void checkDisk(ProjectConfig project, Connection connection) throws SQLException {
-        String location = project.output() != null ? project.output() : project.backup().location();
-        if (S3Location.isS3(location)) {
-            return; // a bucket has no free space to check
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (String location : new String[] {project.output(), project.backup().location()}) {
+            if (location == null || S3Location.isS3(location)) {
+                continue; // a bucket has no free space to check
+            }
+            Path existing = Path.of(location).toAbsolutePath().normalize();
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (existing != null) {
+                dirs.add(existing);
+            }
         }
-        Path dir = Path.of(location).toAbsolutePath().normalize();
+        if (dirs.isEmpty()) {
+            return;
+        }
         Optional<BackupFile> last = lastArchive(project);
         long need;
         String basis;
@@ -237,13 +252,12 @@ final class DoctorCommand implements Callable<Integer> {
             }
             basis = "no archive yet; the database is " + Sizes.human(need) + " on the server";
         }
-        Path existing = dir;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
+        for (Path existing : dirs) {
+            checkFreeSpace(project, existing, need, basis);
         }
-        if (existing == null) {
-            return;
-        }
+    }
+
+    private void checkFreeSpace(ProjectConfig project, Path existing, long need, String basis) {
         long free;
         try {
             free = Files.getFileStore(existing).getUsableSpace();

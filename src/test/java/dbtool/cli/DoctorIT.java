@@ -60,6 +60,16 @@ class DoctorIT {
         assertThat(run.out().lines()).allMatch(l -> l.matches("(ok  |warn|fail)  .*"));
     }
 
+    /** Export output and backup directory may be on different disks: the free space of each is checked. */
+    @Test
+    void diskSpaceIsCheckedInTheOutputAndTheBackupDirectory() throws IOException {
+        Path exports = Files.createDirectories(dir.resolve("exports"));
+        Path backups = Files.createDirectories(dir.resolve("backups"));
+        Path cfg = config("    url: " + CliUrls.superuser(db) + "\n    output: " + exports + "\n", "rw-r--r--");
+        CliRun run = CliRun.of("doctor", "--config", cfg.toString(), "--project", "shop");
+        assertThat(run.out()).as(run.toString()).contains(" free in " + exports + "; ", " free in " + backups + "; ");
+    }
+
     @Test
     void missingPrivilegesAndAWorldReadablePasswordFailWithTheirFix() throws IOException {
         TestRole role = server.createRole("ux_doctor_role", "pw-doctor-1");
