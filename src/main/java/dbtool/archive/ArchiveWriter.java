@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -54,6 +55,8 @@ public final class ArchiveWriter {
     private final Compression compression;
     private final int workers;
     private final AgeEncryption encryption;
+    /** ISA-L's igzip, which makes the gzip body when installed (see {@link GzipMembersOutputStream}). */
+    private final Optional<Path> igzip;
 
     /**
      * gzip's level for the body: see the README's Performance section for the measurements behind it (size
@@ -65,14 +68,22 @@ public final class ArchiveWriter {
 
     /**
      * @param compression outer codec. The dump files are uncompressed (pg_dump -Z0) and the body is compressed
-     *     here, on {@code workers} threads (gzip: independent members of 1 MiB blocks; zstd: its own workers).
+     *     here, on {@code workers} threads (gzip: igzip if installed, one process per stream, else independent
+     *     members of 1 MiB blocks; zstd: its own workers).
      * @param workers compression threads for the body
      * @param encryption the recipients the archive is encrypted to, or null for plaintext
      */
     public ArchiveWriter(Compression compression, int workers, AgeEncryption encryption) {
+        this(compression, workers, encryption,
+                compression == Compression.GZIP ? GzipMembersOutputStream.findIgzip() : Optional.empty());
+    }
+
+    /** @param igzip the igzip executable to use for a gzip body, or empty for zlib in this JVM */
+    ArchiveWriter(Compression compression, int workers, AgeEncryption encryption, Optional<Path> igzip) {
         this.compression = compression;
         this.workers = workers;
         this.encryption = encryption;
+        this.igzip = igzip;
     }
 
     /** A plaintext archive. */
@@ -205,7 +216,7 @@ public final class ArchiveWriter {
          * made apart from the body and joined to it later.
          */
         public boolean deflatesWhileWritten() {
-            return compressed instanceof ParallelGzipOutputStream;
+            return compressed instanceof GzipMembersOutputStream;
         }
 
         /**
@@ -216,7 +227,7 @@ public final class ArchiveWriter {
             if (!deflatesWhileWritten()) {
                 throw new IllegalStateException("only a gzip body takes entries deflated while written");
             }
-            return new GrowingFileEntry(source, scratch, alsoTo, gzipThreads(), GZIP_LEVEL);
+            return new GrowingFileEntry(source, scratch, alsoTo, gzipThreads(), GZIP_LEVEL, igzip);
         }
 
         /**
@@ -240,7 +251,7 @@ public final class ArchiveWriter {
                 tar(header).putArchiveEntry(entry(entryName, growing.size(), mtime));
                 compressed.write(header.toByteArray());
                 try (InputStream members = Files.newInputStream(growing.members())) {
-                    ((ParallelGzipOutputStream) compressed).appendMembers(members);
+                    ((GzipMembersOutputStream) compressed).appendMembers(members);
                 }
                 Manifest.FileEntry written = new Manifest.FileEntry(entryName, growing.size());
                 sums.put(entryName, growing.sha256());
@@ -298,7 +309,7 @@ public final class ArchiveWriter {
         public void close() {
             abandoned = true;
             synchronized (this) {
-                if (!finished && compressed instanceof ParallelGzipOutputStream parallel) {
+                if (!finished && compressed instanceof GzipMembersOutputStream parallel) {
                     parallel.abort(); // its deflating threads end here, whatever the target did
                 }
                 finished = true;
@@ -311,7 +322,7 @@ public final class ArchiveWriter {
         return switch (compression) {
             case GZIP -> {
                 if (body) {
-                    yield new ParallelGzipOutputStream(out, gzipThreads(), GZIP_LEVEL);
+                    yield GzipMembersOutputStream.open(out, gzipThreads(), GZIP_LEVEL, igzip);
                 }
                 GzipParameters parameters = new GzipParameters();
                 parameters.setCompressionLevel(GZIP_LEVEL);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -30,7 +31,7 @@ public final class GrowingFileEntry implements AutoCloseable {
     private final Path scratch;
     private final OutputStream alsoTo;
     private final OutputStream scratchOut;
-    private final ParallelGzipOutputStream gzip;
+    private final GzipMembersOutputStream gzip;
     private final CountDownLatch completed = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean stopped;
@@ -39,12 +40,13 @@ public final class GrowingFileEntry implements AutoCloseable {
     private long size;
     private String sha256;
 
-    GrowingFileEntry(Path source, Path scratch, OutputStream alsoTo, int threads, int level) throws IOException {
+    GrowingFileEntry(Path source, Path scratch, OutputStream alsoTo, int threads, int level, Optional<Path> igzip)
+            throws IOException {
         this.source = source;
         this.scratch = scratch;
         this.alsoTo = alsoTo;
         this.scratchOut = Files.newOutputStream(scratch, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        this.gzip = new ParallelGzipOutputStream(scratchOut, threads, level);
+        this.gzip = GzipMembersOutputStream.open(scratchOut, threads, level, igzip);
         this.thread = new Thread(this::run, "dbtool-deflate-" + source.getFileName());
         thread.setDaemon(true);
         thread.start();

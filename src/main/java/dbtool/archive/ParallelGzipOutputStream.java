@@ -33,7 +33,7 @@ import java.util.zip.Deflater;
  *
  * <p>Not thread-safe: one thread writes (the pool is internal).
  */
-public final class ParallelGzipOutputStream extends OutputStream {
+public final class ParallelGzipOutputStream extends GzipMembersOutputStream {
 
     /** Big enough that the fresh dictionary of every member costs little size, small enough to keep memory low. */
     public static final int DEFAULT_BLOCK = 1 << 20;
@@ -125,6 +125,7 @@ public final class ParallelGzipOutputStream extends OutputStream {
      * to the target as they are: whole gzip members made elsewhere (a file deflated while it was written), which
      * join this stream at a member boundary. Their content follows what was written here before.
      */
+    @Override
     void appendMembers(InputStream members) throws IOException {
         ensureOpen();
         if (current.length > 0) {
@@ -167,6 +168,7 @@ public final class ParallelGzipOutputStream extends OutputStream {
      * Stops without writing anything more and without closing the target (whose owner throws it away): blocks not
      * yet written are dropped, and the pool's threads end before this returns.
      */
+    @Override
     public void abort() {
         closed = true;
         pending.forEach(f -> f.cancel(true));
