@@ -217,10 +217,12 @@ class ArchiveWriterTest {
 
     /**
      * A file deflated while it is still written (a big table while pg_dump dumps it) joins the archive between
-     * ordinary entries: the archive reads as one tar whose checksums match, with system tar too.
+     * ordinary entries: the archive reads as one tar whose checksums match, with system tar too; with igzip's
+     * members (when installed) and with zlib's.
      */
-    @org.junit.jupiter.api.Test
-    void aFileDeflatedWhileWrittenJoinsTheArchiveAsItsOwnMembers() throws Exception {
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void aFileDeflatedWhileWrittenJoinsTheArchiveAsItsOwnMembers(boolean igzip) throws Exception {
         Path dump = Files.createDirectories(dir.resolve("dump"));
         Random random = new Random(3);
         byte[] before = new byte[700_001];
@@ -234,7 +236,8 @@ class ArchiveWriterTest {
         Path growingFile = dump.resolve("2.dat");
         Files.write(growingFile, new byte[0]);
 
-        ArchiveWriter writer = new ArchiveWriter(Compression.GZIP, 2);
+        ArchiveWriter writer = new ArchiveWriter(Compression.GZIP, 2, null,
+                igzip ? GzipMembersOutputStream.findIgzip() : java.util.Optional.empty());
         Path target = dir.resolve("a.tar.gz");
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
