@@ -43,7 +43,7 @@ public abstract sealed class GzipMembersOutputStream extends OutputStream
     }
 
     /** The igzip executable on PATH, if any. */
-    static Optional<Path> findIgzip() {
+    public static Optional<Path> findIgzip() {
         String path = System.getenv("PATH");
         if (path == null) {
             return Optional.empty();

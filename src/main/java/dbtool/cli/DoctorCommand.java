@@ -1,6 +1,7 @@
 package dbtool.cli;
 
 import dbtool.DbToolException;
+import dbtool.archive.GzipMembersOutputStream;
 import dbtool.backup.BackupDirectory;
 import dbtool.backup.BackupFile;
 import dbtool.config.ConfigLoader;
@@ -82,6 +83,7 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         checkJava();
+        checkIgzip();
         ConfigLoader loader = ConfigLoader.fromSystemEnvironment();
         Optional<Path> configFile = loader.locate(root.configFile);
         ConfigLoader.Config config = configFile.map(loader::load).orElseGet(ConfigLoader.Config::none);
@@ -123,6 +125,17 @@ final class DoctorCommand implements Callable<Integer> {
         } else {
             add(Status.fail, null, "java", "Java " + version + " (" + where + ") is older than 17",
                     "install Java 17 or newer (Debian: apt install openjdk-17-jre-headless)");
+        }
+    }
+
+    /** Not a failure: without igzip the JVM's zlib makes the same kind of archive, only larger and slower. */
+    private void checkIgzip() {
+        Optional<Path> igzip = GzipMembersOutputStream.findIgzip();
+        if (igzip.isPresent()) {
+            add(Status.ok, null, "igzip", "gzip archives are made by ISA-L's igzip (" + igzip.get() + ")", null);
+        } else {
+            add(Status.warn, null, "igzip", "igzip not on PATH: gzip archives are made by zlib in the JVM, ~7% larger"
+                    + " for ~4x the CPU", "install ISA-L's igzip (Debian: apt install isal)");
         }
     }
 
