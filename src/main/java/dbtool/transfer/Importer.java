@@ -313,6 +313,7 @@ public final class Importer {
      */
     private java.util.Optional<ImportResult> streamed(PgTool pgRestore, ImportOptions options, TailEntries tail,
             Path workDir, CompletableFuture<Preflight> preflight, long started) throws IOException {
+        Path dumpDir = StreamedRestore.writeToc(tail, workDir);
         CompletableFuture<java.util.Optional<StreamedRestore>> planning = CompletableFuture.supplyAsync(() -> {
             try {
                 return StreamedRestore.plan(reporter, pgRestore, options, tail, workDir);
@@ -322,6 +323,7 @@ public final class Importer {
         });
         TargetState state;
         CreatedDatabase created = null;
+        CompletableFuture<List<String>> schema = null;
         try {
             Preflight checked = join(preflight);
             state = checked.exists() ? TargetState.EXISTS : TargetState.ABSENT;
@@ -334,6 +336,8 @@ public final class Importer {
             if (state == TargetState.ABSENT) {
                 created = CreatedDatabase.create(options.target(), reporter);
                 state = TargetState.CREATED;
+                // The schema needs only toc.dat: created while the look-ups for the plan still run.
+                schema = StreamedRestore.startSchema(reporter, pgRestore, options, dumpDir, options.target());
             }
         } catch (SQLException e) {
             awaitQuietly(planning);
@@ -347,9 +351,15 @@ public final class Importer {
             plan = planned(planning);
         } catch (IOException | RuntimeException e) {
             if (created != null) {
+                if (schema != null) {
+                    awaitQuietly(schema); // its pg_restore is connected to the database
+                }
                 created.close();
             }
             throw e;
+        }
+        if (plan.isEmpty() && schema != null) {
+            awaitQuietly(schema); // its pg_restore is connected to the database about to be dropped
         }
         if (plan.isEmpty()) {
             // The classic way verifies the whole archive before it creates the database: not ours to keep until then.
@@ -360,7 +370,9 @@ public final class Importer {
                     + " this import had created (see the warning above): drop it by hand (dropdb "
                     + options.target().database() + ") before you retry");
         }
-        return java.util.Optional.of(restore(null, options, tail.manifest(), state, created, started, plan.get()::into));
+        CompletableFuture<List<String>> schemaOfTarget = schema;
+        return java.util.Optional.of(restore(null, options, tail.manifest(), state, created, started,
+                (into, counted) -> plan.get().into(into, counted, into.equals(options.target()) ? schemaOfTarget : null)));
     }
 
     private static java.util.Optional<StreamedRestore> planned(
