@@ -59,6 +59,11 @@ public final class Importer {
         // tail is read and (classic way) the whole archive is verified. Both must pass before anything is written to
         // the server, and an unreachable server should not wait for 100 GB.
         CompletableFuture<Preflight> preflight = CompletableFuture.supplyAsync(() -> preflight(target, options.clean()));
+        // pg_restore's --version runs and the process set-up do not need the manifest: done while the tail is read.
+        CompletableFuture.runAsync(() -> {
+            tools.findAll("pg_restore");
+            PgProcess.prepare();
+        });
         try (WorkFiles work = new WorkFiles()) {
             // Cheap for every archive but an encrypted manifest-last one, which would have to be decrypted twice: its
             // manifest is checked once it is unpacked, still before anything is written to the server.
