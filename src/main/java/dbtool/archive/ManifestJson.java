@@ -15,6 +15,15 @@ public final class ManifestJson {
 
     private ManifestJson() {}
 
+    /** Builds the mapper and its manifest deserializers ahead of the first {@link #read}, e.g. on a spare core. */
+    public static void warmUp() {
+        try {
+            MAPPER.readValue("{}", Manifest.class);
+        } catch (IOException | RuntimeException ignored) {
+            // only the set-up mattered; a real read reports its own problems
+        }
+    }
+
     public static byte[] write(Manifest manifest) {
         try {
             byte[] json = MAPPER.writeValueAsBytes(manifest);

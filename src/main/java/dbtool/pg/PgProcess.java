@@ -103,6 +103,11 @@ public final class PgProcess {
      */
     private static final List<String> GROUP_KILLER = groupKiller();
 
+    /** Does the one-time set-up (a {@code setpriv --help} run) now, e.g. beside other start-up work, not at the first run. */
+    public static void prepare() {
+        // loading this class ran groupKiller()
+    }
+
     static final String GROUP_SCRIPT = "trap 'kill -9 0' TERM INT HUP; \"$@\" & wait $!";
 
     private static List<String> groupKiller() {

@@ -122,7 +122,8 @@ public final class PgToolLocator {
         return result;
     }
 
-    private Optional<PgTool> probe(String name, Path exe) {
+    /** Synchronized: an import looks for pg_restore on another thread while it reads the archive's manifest. */
+    private synchronized Optional<PgTool> probe(String name, Path exe) {
         Path real;
         try {
             real = exe.toRealPath();

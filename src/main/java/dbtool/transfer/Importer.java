@@ -59,6 +59,11 @@ public final class Importer {
         // tail is read and (classic way) the whole archive is verified. Both must pass before anything is written to
         // the server, and an unreachable server should not wait for 100 GB.
         CompletableFuture<Preflight> preflight = CompletableFuture.supplyAsync(() -> preflight(target, options.clean()));
+        // pg_restore's --version runs and the process set-up do not need the manifest: done while the tail is read.
+        CompletableFuture.runAsync(() -> {
+            tools.findAll("pg_restore");
+            PgProcess.prepare();
+        });
         try (WorkFiles work = new WorkFiles()) {
             // Cheap for every archive but an encrypted manifest-last one, which would have to be decrypted twice: its
             // manifest is checked once it is unpacked, still before anything is written to the server.
@@ -313,6 +318,7 @@ public final class Importer {
      */
     private java.util.Optional<ImportResult> streamed(PgTool pgRestore, ImportOptions options, TailEntries tail,
             Path workDir, CompletableFuture<Preflight> preflight, long started) throws IOException {
+        Path dumpDir = StreamedRestore.writeToc(tail, workDir);
         CompletableFuture<java.util.Optional<StreamedRestore>> planning = CompletableFuture.supplyAsync(() -> {
             try {
                 return StreamedRestore.plan(reporter, pgRestore, options, tail, workDir);
@@ -322,6 +328,7 @@ public final class Importer {
         });
         TargetState state;
         CreatedDatabase created = null;
+        CompletableFuture<List<String>> schema = null;
         try {
             Preflight checked = join(preflight);
             state = checked.exists() ? TargetState.EXISTS : TargetState.ABSENT;
@@ -334,6 +341,8 @@ public final class Importer {
             if (state == TargetState.ABSENT) {
                 created = CreatedDatabase.create(options.target(), reporter);
                 state = TargetState.CREATED;
+                // The schema needs only toc.dat: created while the look-ups for the plan still run.
+                schema = StreamedRestore.startSchema(reporter, pgRestore, options, dumpDir, options.target());
             }
         } catch (SQLException e) {
             awaitQuietly(planning);
@@ -347,9 +356,15 @@ public final class Importer {
             plan = planned(planning);
         } catch (IOException | RuntimeException e) {
             if (created != null) {
+                if (schema != null) {
+                    awaitQuietly(schema); // its pg_restore is connected to the database
+                }
                 created.close();
             }
             throw e;
+        }
+        if (plan.isEmpty() && schema != null) {
+            awaitQuietly(schema); // its pg_restore is connected to the database about to be dropped
         }
         if (plan.isEmpty()) {
             // The classic way verifies the whole archive before it creates the database: not ours to keep until then.
@@ -360,7 +375,9 @@ public final class Importer {
                     + " this import had created (see the warning above): drop it by hand (dropdb "
                     + options.target().database() + ") before you retry");
         }
-        return java.util.Optional.of(restore(null, options, tail.manifest(), state, created, started, plan.get()::into));
+        CompletableFuture<List<String>> schemaOfTarget = schema;
+        return java.util.Optional.of(restore(null, options, tail.manifest(), state, created, started,
+                (into, counted) -> plan.get().into(into, counted, into.equals(options.target()) ? schemaOfTarget : null)));
     }
 
     private static java.util.Optional<StreamedRestore> planned(

@@ -63,6 +63,34 @@ final class StreamedRestore {
     }
 
     /**
+     * Writes the tail's toc.dat into {@code workDir}/dump (once; {@link #plan} finds it there) and returns that
+     * directory: all that pg_restore needs to create the schema, so {@link #startSchema} can run before the plan is.
+     */
+    static Path writeToc(TailEntries tail, Path workDir) throws IOException {
+        Path dump = workDir.resolve(ArchiveLayout.DUMP_DIR);
+        if (!Files.isRegularFile(dump.resolve(DumpPacker.TOC))) {
+            Files.createDirectories(dump);
+            Files.write(dump.resolve(DumpPacker.TOC), tail.toc().orElseThrow());
+        }
+        return dump;
+    }
+
+    /**
+     * Creates the schema ({@code --section=pre-data}) of the dump in {@code dumpDir} in {@code into} on another
+     * thread, while pg_restore's look-ups of the toc for {@link #plan} still run: it needs only toc.dat and the
+     * database, and it is on the way to the first row loaded. The future holds pg_restore's warnings, or fails as
+     * {@link #pgRestore} does; {@link #into} waits for it instead of creating the schema itself.
+     */
+    static CompletableFuture<List<String>> startSchema(Reporter reporter, PgTool pgRestore, ImportOptions options,
+            Path dumpDir, ConnectionSettings into) {
+        return CompletableFuture.supplyAsync(() -> {
+            List<String> warnings = new ArrayList<>();
+            pgRestore(reporter, pgRestore, options, dumpDir, into, List.of("--section=pre-data"), warnings, event -> { });
+            return warnings;
+        });
+    }
+
+    /**
      * The plan for a streamed restore, or empty when this archive is restored the classic way (no toc.dat in the
      * last member, or pg_restore's view of the toc is not what the loaders need). Writes toc.dat into
      * {@code workDir}/dump; on empty the work directory is left as it was.
@@ -72,9 +100,8 @@ final class StreamedRestore {
         if (tail.toc().isEmpty()) {
             return Optional.empty();
         }
-        Path dump = Files.createDirectory(workDir.resolve(ArchiveLayout.DUMP_DIR));
+        Path dump = writeToc(tail, workDir);
         Path scratch = Files.createDirectory(workDir.resolve("copy-statements"));
-        Files.write(dump.resolve(DumpPacker.TOC), tail.toc().get());
         Optional<DataSection> data = Optional.empty();
         TocListing toc = null;
         List<String> verbose = null;
@@ -111,6 +138,12 @@ final class StreamedRestore {
      * COPY into {@code counted} (by qualified name) and returns pg_restore's warnings.
      */
     List<String> into(ConnectionSettings into, Map<String, Long> counted) throws IOException {
+        return into(into, counted, null);
+    }
+
+    /** As above; {@code schema}, when not null, is {@link #startSchema} already running for {@code into}. */
+    List<String> into(ConnectionSettings into, Map<String, Long> counted, CompletableFuture<List<String>> schema)
+            throws IOException {
         int jobs = Math.max(1, options.jobs());
         reporter.info("restoring into " + into.describe() + " with " + jobs + " jobs");
         reporter.detail("streaming " + options.archive().name() + ": schema first, each table's data into COPY as"
@@ -139,7 +172,11 @@ final class StreamedRestore {
             CompletableFuture<ArchiveReader.Result> reading = CompletableFuture.supplyAsync(() -> ArchiveReader.read(
                     options.archive(), workDir, n -> { }, options.decryptor(), manifest, load));
             try {
-                pgRestore(into, List.of("--section=pre-data"), warnings, event -> { });
+                if (schema == null) {
+                    pgRestore(into, List.of("--section=pre-data"), warnings, event -> { });
+                } else {
+                    warnings.addAll(awaitSchema(schema));
+                }
             } catch (RuntimeException e) {
                 load.close();
                 awaitQuietly(reading);
@@ -219,6 +256,18 @@ final class StreamedRestore {
         }
     }
 
+    /** The schema's pg_restore run: its warnings, or its own failure. */
+    private static List<String> awaitSchema(CompletableFuture<List<String>> schema) {
+        try {
+            return schema.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new DbToolException(ExitCode.RUNTIME, "creating the schema failed: " + e.getCause(), e.getCause());
+        }
+    }
+
     private static void awaitQuietly(CompletableFuture<?> reading) {
         try {
             reading.get();
@@ -231,6 +280,11 @@ final class StreamedRestore {
 
     /** One pg_restore run on the dump directory; its warnings are collected, an error stops the import. */
     private void pgRestore(ConnectionSettings into, List<String> section, List<String> warnings, Consumer<PgEvent> onEvent) {
+        pgRestore(reporter, pgRestore, options, dumpDir, into, section, warnings, onEvent);
+    }
+
+    private static void pgRestore(Reporter reporter, PgTool pgRestore, ImportOptions options, Path dumpDir,
+            ConnectionSettings into, List<String> section, List<String> warnings, Consumer<PgEvent> onEvent) {
         List<String> args = new ArrayList<>(section);
         args.add("--verbose");
         if (!options.keepOwners()) {
