@@ -20,30 +20,19 @@ import java.util.List;
  */
 public final class IgzipOutputStream extends GzipMembersOutputStream {
 
-    /** What igzip writes for no input is a valid member too, but an empty stream needs no process. */
-    private static final byte[] EMPTY_MEMBER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 255, 3, 0, 0, 0, 0, 0,
-        0, 0, 0, 0};
     private static final int PIPE_BUFFER = 1 << 16;
 
-    private final OutputStream out;
     private final List<String> command;
     private Segment segment;
-    private boolean anyMember;
-    private boolean closed;
 
     /** Starts the first process now, so that an igzip that cannot start is known before anything is written. */
     IgzipOutputStream(OutputStream out, Path igzip, int level) throws IOException {
+        super(out);
         if (level < 0 || level > 3) {
             throw new IllegalArgumentException("igzip level " + level);
         }
-        this.out = out;
         this.command = List.of(igzip.toString(), "-" + level, "-c");
         this.segment = new Segment();
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
@@ -79,48 +68,9 @@ public final class IgzipOutputStream extends GzipMembersOutputStream {
         }
     }
 
-    @Override
-    void appendMembers(InputStream members) throws IOException {
-        ensureOpen();
-        finishSegment();
-        try {
-            members.transferTo(out);
-        } catch (IOException | RuntimeException e) {
-            abort();
-            throw e;
-        }
-        anyMember = true;
-    }
-
-    /** Ends the last member and closes the target; no process outlives this. */
-    @Override
-    public void close() throws IOException {
-        if (closed) {
-            return;
-        }
-        try {
-            finishSegment();
-            if (!anyMember) {
-                out.write(EMPTY_MEMBER); // an empty stream is still one (empty) member: valid gzip
-            }
-            closed = true;
-            out.close();
-        } finally {
-            abort();
-        }
-    }
-
-    @Override
-    public void abort() {
-        closed = true;
-        if (segment != null) {
-            segment.kill();
-            segment = null;
-        }
-    }
-
     /** Closes igzip's stdin, waits for its last output and checks it ended well. */
-    private void finishSegment() throws IOException {
+    @Override
+    void endMembers() throws IOException {
         if (segment == null) {
             return;
         }
@@ -131,7 +81,15 @@ public final class IgzipOutputStream extends GzipMembersOutputStream {
             throw failed(e);
         }
         segment = null;
-        anyMember = true;
+        memberWritten();
+    }
+
+    @Override
+    void stopCompressing() {
+        if (segment != null) {
+            segment.kill();
+            segment = null;
+        }
     }
 
     /** Aborts, and says why: the target's failure if the pump saw one, else igzip's. */
@@ -142,12 +100,6 @@ public final class IgzipOutputStream extends GzipMembersOutputStream {
             return failed.failure instanceof IOException io ? io : new IOException(failed.failure);
         }
         return e;
-    }
-
-    private void ensureOpen() throws IOException {
-        if (closed) {
-            throw new IOException("gzip stream closed");
-        }
     }
 
     /** One igzip process and the thread that copies its output to the target. */

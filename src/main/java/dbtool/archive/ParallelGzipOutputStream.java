@@ -1,7 +1,6 @@
 package dbtool.archive;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
@@ -40,7 +39,6 @@ public final class ParallelGzipOutputStream extends GzipMembersOutputStream {
 
     private static final int TRAILER = 8;
 
-    private final OutputStream out;
     private final int level;
     private final byte[] header;
     private final int maxPending;
@@ -50,8 +48,6 @@ public final class ParallelGzipOutputStream extends GzipMembersOutputStream {
     private final Deque<Block> free = new ArrayDeque<>();
     private final int blockSize;
     private Block current;
-    private boolean anyMember;
-    private boolean closed;
 
     /**
      * @param out the target; closed by {@link #close}
@@ -63,10 +59,10 @@ public final class ParallelGzipOutputStream extends GzipMembersOutputStream {
     }
 
     ParallelGzipOutputStream(OutputStream out, int threads, int level, int blockSize) {
+        super(out);
         if (threads < 1 || level < 0 || level > 9 || blockSize < 1) {
             throw new IllegalArgumentException("threads " + threads + ", level " + level + ", block " + blockSize);
         }
-        this.out = out;
         this.level = level;
         this.blockSize = blockSize;
         this.header = header(level);
@@ -79,11 +75,6 @@ public final class ParallelGzipOutputStream extends GzipMembersOutputStream {
             return t;
         });
         this.current = new Block(blockSize);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
@@ -120,57 +111,20 @@ public final class ParallelGzipOutputStream extends GzipMembersOutputStream {
         }
     }
 
-    /**
-     * Ends the block being filled as a member of its own, writes every member so far, then copies {@code members}
-     * to the target as they are: whole gzip members made elsewhere (a file deflated while it was written), which
-     * join this stream at a member boundary. Their content follows what was written here before.
-     */
+    /** Ends the block being filled as a member of its own and writes every member so far. */
     @Override
-    void appendMembers(InputStream members) throws IOException {
-        ensureOpen();
+    void endMembers() throws IOException {
         if (current.length > 0) {
             submitCurrent();
         }
         while (!pending.isEmpty()) {
             writeOldest();
         }
-        try {
-            members.transferTo(out);
-        } catch (IOException | RuntimeException e) {
-            abort();
-            throw e;
-        }
-        anyMember = true;
     }
 
-    /** Writes the last members and closes the target; the pool's threads end whatever happened. */
+    /** Blocks not yet written are dropped, and the pool's threads end before this returns. */
     @Override
-    public void close() throws IOException {
-        if (closed) {
-            return;
-        }
-        try {
-            if (current.length > 0 || !anyMember) {
-                submitCurrent(); // an empty stream is still one (empty) member: valid gzip
-            }
-            while (!pending.isEmpty()) {
-                writeOldest();
-            }
-            closed = true;
-            pool.shutdown();
-            out.close();
-        } finally {
-            abort();
-        }
-    }
-
-    /**
-     * Stops without writing anything more and without closing the target (whose owner throws it away): blocks not
-     * yet written are dropped, and the pool's threads end before this returns.
-     */
-    @Override
-    public void abort() {
-        closed = true;
+    void stopCompressing() {
         pending.forEach(f -> f.cancel(true));
         pending.clear();
         pool.shutdownNow();
@@ -199,7 +153,7 @@ public final class ParallelGzipOutputStream extends GzipMembersOutputStream {
         }
         Block block = current;
         pending.add(pool.submit(() -> deflate(block)));
-        anyMember = true;
+        memberWritten();
         current = free.isEmpty() ? new Block(blockSize) : free.poll();
     }
 
@@ -249,12 +203,6 @@ public final class ParallelGzipOutputStream extends GzipMembersOutputStream {
         littleEndian(block.output, at + 4, block.length); // ISIZE: the input's length mod 2^32
         block.outputLength = at + TRAILER;
         return block;
-    }
-
-    private void ensureOpen() throws IOException {
-        if (closed) {
-            throw new IOException("gzip stream closed");
-        }
     }
 
     /** RFC 1952 header: deflate, no name, no mtime (the archive's content carries the times), OS unknown. */

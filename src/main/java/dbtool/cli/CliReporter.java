@@ -3,7 +3,8 @@ package dbtool.cli;
 import dbtool.Reporter;
 import java.io.PrintWriter;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,6 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * unless quiet. With {@code --log-format json}: one JSON object per line for log collectors, and no progress bar.
  */
 final class CliReporter implements Reporter {
+
+    /** UTC to a tenth of a second: with -v the lines are a timeline, and most phases take less than a second. */
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.S'Z'")
+            .withZone(ZoneOffset.UTC);
 
     private final PrintWriter err;
     private final boolean quiet;
@@ -94,7 +99,7 @@ final class CliReporter implements Reporter {
         } else if (interactive) {
             err.println(level.equals("info") ? message : level + ": " + message);
         } else {
-            err.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + level + " " + message);
+            err.println(TIME.format(Instant.now()) + " " + level + " " + message);
         }
         err.flush();
     }

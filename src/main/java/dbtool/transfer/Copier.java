@@ -54,7 +54,7 @@ public final class Copier {
         Exporter exporter = new Exporter(tools, reporter, toolVersion);
         Importer importer = new Importer(tools, reporter);
         // The target's read-only checks run while the source is looked at; both pass before pg_dump starts.
-        CompletableFuture<Importer.Preflight> preflight = CompletableFuture.supplyAsync(
+        CompletableFuture<Importer.Preflight> preflight = Background.supply("preflight",
                 () -> importer.preflight(target, options.clean()));
         try (Connection snapshotConnection = Connections.open(source); WorkFiles work = new WorkFiles()) {
             PgVersion server = Catalog.serverVersion(snapshotConnection);
@@ -94,7 +94,7 @@ public final class Copier {
             TocListing toc;
             if (options.checksum()) {
                 // The checksums scan every table in pg_dump's snapshot anyway; the counts come with them.
-                CompletableFuture<SideSnapshot> reading = CompletableFuture.supplyAsync(() -> {
+                CompletableFuture<SideSnapshot> reading = Background.supply("checksums", () -> {
                     try {
                         return DatabaseSide.readInTransaction(snapshotConnection, source.describe(), true,
                                 Reporter.SILENT);
@@ -115,7 +115,7 @@ public final class Copier {
                 // does). Materialized views are not: the row proof covers tables, and the restore refreshes them.
                 try (DumpFileRows fileRows = new DumpFileRows(dumpDir)) {
                     runPgDump(exporter, pgDump, dump, snapshot, dumpDir, relations, fileRows::onPgDumpEvent);
-                    CompletableFuture<TocListing> listing = CompletableFuture.supplyAsync(
+                    CompletableFuture<TocListing> listing = Background.supply("toc-list",
                             () -> TocListing.read(pgRestore, dumpDir, source));
                     Map<String, Long> rowsByDumpId = fileRows.finish();
                     toc = join(listing);

@@ -58,9 +58,9 @@ public final class Importer {
         // The target's read-only checks need nothing from the archive: they run from the start, while the archive's
         // tail is read and (classic way) the whole archive is verified. Both must pass before anything is written to
         // the server, and an unreachable server should not wait for 100 GB.
-        CompletableFuture<Preflight> preflight = CompletableFuture.supplyAsync(() -> preflight(target, options.clean()));
+        CompletableFuture<Preflight> preflight = Background.supply("preflight", () -> preflight(target, options.clean()));
         // pg_restore's --version runs and the process set-up do not need the manifest: done while the tail is read.
-        CompletableFuture.runAsync(() -> {
+        Background.run("tools", () -> {
             tools.findAll("pg_restore");
             PgProcess.prepare();
         });
@@ -319,7 +319,7 @@ public final class Importer {
     private java.util.Optional<ImportResult> streamed(PgTool pgRestore, ImportOptions options, TailEntries tail,
             Path workDir, CompletableFuture<Preflight> preflight, long started) throws IOException {
         Path dumpDir = StreamedRestore.writeToc(tail, workDir);
-        CompletableFuture<java.util.Optional<StreamedRestore>> planning = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<java.util.Optional<StreamedRestore>> planning = Background.supply("plan", () -> {
             try {
                 return StreamedRestore.plan(reporter, pgRestore, options, tail, workDir);
             } catch (IOException e) {

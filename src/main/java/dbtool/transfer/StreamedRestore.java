@@ -83,7 +83,7 @@ final class StreamedRestore {
      */
     static CompletableFuture<List<String>> startSchema(Reporter reporter, PgTool pgRestore, ImportOptions options,
             Path dumpDir, ConnectionSettings into) {
-        return CompletableFuture.supplyAsync(() -> {
+        return Background.supply("schema", () -> {
             List<String> warnings = new ArrayList<>();
             pgRestore(reporter, pgRestore, options, dumpDir, into, List.of("--section=pre-data"), warnings, event -> { });
             return warnings;
@@ -108,9 +108,9 @@ final class StreamedRestore {
         List<String> postData = null;
         try {
             // Three independent looks at the toc, at once: each pg_restore start costs ~0.15 s on a busy machine.
-            CompletableFuture<List<String>> verboseListing = CompletableFuture.supplyAsync(() -> DataSection.run(
+            CompletableFuture<List<String>> verboseListing = Background.supply("toc-list", () -> DataSection.run(
                     pgRestore, List.of("--list", "--verbose", dump.toString()), options.target()));
-            CompletableFuture<List<String>> postDataListing = CompletableFuture.supplyAsync(() -> DataSection.run(
+            CompletableFuture<List<String>> postDataListing = Background.supply("toc-post-data", () -> DataSection.run(
                     pgRestore, List.of("--list", "--section=post-data", dump.toString()), options.target()));
             data = DataSection.read(pgRestore, dump, scratch, options.target());
             verbose = verboseListing.join();
@@ -169,7 +169,7 @@ final class StreamedRestore {
                         });
                 StreamedLoad load = new StreamedLoad(data, tail.checksums().byName(), spool, into, jobs,
                         reporter::progressStep, early::loaded)) {
-            CompletableFuture<ArchiveReader.Result> reading = CompletableFuture.supplyAsync(() -> ArchiveReader.read(
+            CompletableFuture<ArchiveReader.Result> reading = Background.supply("archive-reader", () -> ArchiveReader.read(
                     options.archive(), workDir, n -> { }, options.decryptor(), manifest, load));
             try {
                 if (schema == null) {

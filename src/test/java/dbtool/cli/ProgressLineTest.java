@@ -105,4 +105,11 @@ class ProgressLineTest {
         assertThat(run(true, true, false)).doesNotContain("exporting", "checking", "\r").contains("something to say");
         assertThat(Terminal.interactive()).as("surefire's forked JVM has no terminal").isFalse();
     }
+
+    @Test
+    void withoutATerminalEveryLineIsStampedToATenthOfASecond() {
+        StringWriter out = new StringWriter();
+        new CliReporter(new PrintWriter(out), false, true, true, LogFormat.TEXT, false).detail("pg_dump started");
+        assertThat(out.toString()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\dZ detail pg_dump started\\R");
+    }
 }
