@@ -2,7 +2,6 @@ package dbtool.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dbtool.DbToolException;
 import dbtool.ExitCode;
@@ -16,7 +15,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPOutputStream;
@@ -29,20 +27,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class IgzipInputStreamTest {
 
     private static Path igzip() {
-        Optional<Path> igzip = GzipMembersOutputStream.findIgzip();
-        assumeTrue(igzip.isPresent(), "igzip (Debian package isal) is not installed");
-        return igzip.get();
+        return IgzipOutputStreamTest.igzip();
     }
 
     private static byte[] data(int size, long seed) {
-        Random random = new Random(seed);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(size + 200);
-        long row = 0;
-        while (out.size() < size) {
-            out.writeBytes((row++ + "\t" + Long.toHexString(random.nextLong()) + "\tclick\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-        }
-        return Arrays.copyOf(out.toByteArray(), size);
+        return IgzipOutputStreamTest.data(size, seed);
     }
 
     private static byte[] gzip(byte[] data) throws IOException {
