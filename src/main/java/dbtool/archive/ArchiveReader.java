@@ -20,6 +20,7 @@ import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -159,6 +160,12 @@ public final class ArchiveReader {
     /** As {@link #read(ArchiveInput, Path, LongConsumer, Decryptor, Manifest)}, offering each file to {@code target} first. */
     public static Result read(ArchiveInput archive, Path extractTo, LongConsumer bytesRead, Decryptor decryptor,
             Manifest announced, EntryTarget target) {
+        return read(archive, extractTo, bytesRead, decryptor, announced, target, GzipMembersOutputStream.findIgzip());
+    }
+
+    /** As {@link #read(ArchiveInput, Path, LongConsumer, Decryptor, Manifest, EntryTarget)}, gzip inflated by {@code igzip} if present. */
+    static Result read(ArchiveInput archive, Path extractTo, LongConsumer bytesRead, Decryptor decryptor,
+            Manifest announced, EntryTarget target, Optional<Path> igzip) {
         String name = archive.name();
         String expectedSidecar = readSidecar(archive);
         MessageDigest fileDigest = Sha256.newDigest();
@@ -171,7 +178,7 @@ public final class ArchiveReader {
                 CountingInputStream counted = new CountingInputStream(new DigestInputStream(file, fileDigest), bytesRead);
                 BufferedInputStream stored = new BufferedInputStream(counted, BUFFER);
                 InputStream plain = decrypt(stored, decryptor, name);
-                InputStream decompressed = decompress(plain == stored ? stored : new BufferedInputStream(plain, BUFFER));
+                InputStream decompressed = decompress(plain == stored ? stored : new BufferedInputStream(plain, BUFFER), igzip);
                 ReadAheadInputStream ahead = new ReadAheadInputStream(decompressed, BUFFER);
                 TarArchiveInputStream tar = new TarArchiveInputStream(ahead, BUFFER)) {
             byte[] buffer = new byte[BUFFER];
@@ -227,7 +234,10 @@ public final class ArchiveReader {
                 actual.put(entryName, copy(tar, entryName, entry.getSize(), extractTo, buffer, name, target));
             }
             // Hash whatever follows the tar's end marker too: the sidecar covers the whole file.
-            ahead.stop(); // the raw stream is ours again
+            ahead.stop(); // the decompressed stream is ours again
+            // To its end: igzip checks the last member and what follows it only there (and a read ahead may have
+            // dropped its verdict); the JVM's reader refuses garbage after the last member here too.
+            decompressed.transferTo(OutputStream.nullOutputStream());
             if (plain != stored) {
                 plain.transferTo(OutputStream.nullOutputStream()); // age authenticates its last chunk at the end
             }
@@ -434,7 +444,8 @@ public final class ArchiveReader {
         BufferedInputStream stored = new BufferedInputStream(raw, BUFFER);
         try {
             InputStream plain = decrypt(stored, decryptor, archive.name());
-            return decompress(plain == stored ? stored : new BufferedInputStream(plain, BUFFER));
+            return decompress(plain == stored ? stored : new BufferedInputStream(plain, BUFFER),
+                    GzipMembersOutputStream.findIgzip());
         } catch (IOException | RuntimeException e) {
             stored.close();
             throw e;
@@ -455,16 +466,32 @@ public final class ArchiveReader {
         return AgeEncryption.isEncrypted(head, n) ? decryptor.decrypt(in, name) : in;
     }
 
-    private static InputStream decompress(BufferedInputStream in) throws IOException {
+    private static InputStream decompress(BufferedInputStream in, Optional<Path> igzip) throws IOException {
         in.mark(8);
         byte[] head = new byte[4];
         int n = in.readNBytes(head, 0, 4);
         in.reset();
         return new BelowTar(switch (Compression.sniff(head, n)) {
-            case GZIP -> new GzipMembersInputStream(in);
+            case GZIP -> gunzip(in, head, igzip);
             case ZSTD -> new ZstdInputStream(in);
             case NONE -> in;
         });
+    }
+
+    /**
+     * igzip if present and it starts (less CPU than zlib in this JVM, which on two cores the import's COPY needs, and
+     * beside the reading thread instead of on it), else zlib in this JVM. igzip ignores reserved flag bits in a header: a first header with any set goes to the JVM's reader,
+     * which refuses it.
+     */
+    private static InputStream gunzip(BufferedInputStream in, byte[] head, Optional<Path> igzip) {
+        if (igzip.isPresent() && (head[3] & 0xe0) == 0) {
+            try {
+                return new IgzipInputStream(in, igzip.get());
+            } catch (IOException e) {
+                // an igzip that does not start (not executable, no memory) is as good as none: zlib does the job
+            }
+        }
+        return new GzipMembersInputStream(in);
     }
 
     /**

@@ -124,7 +124,18 @@ class ArchiveSafetyIT {
         CliRun run = CliRun.of("import", archive.toString(), "--url", CliUrls.superuser(server, target));
         assertThat(databaseExists(target)).as("import must not create the target: " + run).isFalse();
         assertNoWorkLeftovers(archive.getParent());
+        IgzipInputStreamTest.assertNoIgzipLeft();
         return run;
+    }
+
+    /**
+     * verify and import inflate with igzip where it is installed; zlib in this JVM (igzip missing) must refuse the
+     * same archive. Without igzip all is inflated by the JVM's reader, so this passes there too.
+     */
+    private static void assertTheJvmReaderRefusesItToo(Path archive) {
+        assertThatThrownBy(() -> ArchiveReader.read(ArchiveInput.of(archive), null, n -> { }, dbtool.crypto.Decryptor.NONE,
+                null, null, java.util.Optional.empty()))
+                .isInstanceOfSatisfying(dbtool.DbToolException.class, e -> assertThat(e.exitCode()).isEqualTo(dbtool.ExitCode.ARCHIVE));
     }
 
     /** The import unpacks next to the archive; whatever happens, its work directory is removed. */
@@ -171,6 +182,7 @@ class ArchiveSafetyIT {
         flip(archive, position(spec, Files.size(archive)));
         assertOneLineFailure(CliRun.of("verify", archive.toString()), 4);
         assertOneLineFailure(importIntoFreshTarget(archive), 4);
+        assertTheJvmReaderRefusesItToo(archive);
     }
 
     /**
@@ -197,6 +209,13 @@ class ArchiveSafetyIT {
             if (run.exitCode() != 4 || run.errLines().size() != 1) {
                 missed.add(p + " of " + size + ": " + run);
             }
+            try {
+                ArchiveReader.read(ArchiveInput.of(archive), null, n -> { }, dbtool.crypto.Decryptor.NONE, null, null,
+                        java.util.Optional.empty());
+                missed.add(p + " of " + size + ": the JVM's reader accepted it");
+            } catch (dbtool.DbToolException expected) {
+                // refused, as it must be
+            }
             Files.delete(archive);
         }
         assertThat(missed).isEmpty();
@@ -216,6 +235,32 @@ class ArchiveSafetyIT {
         Files.write(archive, java.util.Arrays.copyOf(bytes, (int) position(spec, bytes.length)));
         assertOneLineFailure(CliRun.of("verify", archive.toString()), 4);
         assertOneLineFailure(importIntoFreshTarget(archive), 4);
+        assertTheJvmReaderRefusesItToo(archive);
+    }
+
+    /** Anything after the last gzip member (igzip alone ignores what does not start like a member). */
+    @ParameterizedTest(name = "{0} appended, sidecar present: {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"GARBAGE, false", "GARBAGE, true", "0, false", "x, false"})
+    void garbageAfterTheLastMemberIsRefused(String garbage, boolean withSidecar, @TempDir Path dir) throws Exception {
+        Path archive = copy(dir, withSidecar);
+        Files.write(archive, garbage.getBytes(StandardCharsets.US_ASCII), java.nio.file.StandardOpenOption.APPEND);
+        assertOneLineFailure(CliRun.of("verify", archive.toString()), 4);
+        assertOneLineFailure(importIntoFreshTarget(archive), 4);
+        assertTheJvmReaderRefusesItToo(archive);
+    }
+
+    /** igzip inflates for verify and import where installed: no igzip process is left after either. */
+    @Test
+    void aGoodImportLeavesNoProcessBehind() throws Exception {
+        String target = freshDatabaseName();
+        try {
+            CliRun run = CliRun.of("import", original.toString(), "--url", CliUrls.superuser(server, target), "-q");
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(CliRun.of("verify", original.toString()).exitCode()).isZero();
+            IgzipInputStreamTest.assertNoIgzipLeft();
+        } finally {
+            server.dropDatabase(target);
+        }
     }
 
     /**

@@ -19,13 +19,13 @@ import org.junit.jupiter.api.Test;
 /** gzip made by igzip (when installed), and the fallback to zlib in this JVM when it is not. */
 class IgzipOutputStreamTest {
 
-    private static Path igzip() {
+    static Path igzip() {
         Optional<Path> igzip = GzipMembersOutputStream.findIgzip();
         assumeTrue(igzip.isPresent(), "igzip (Debian package isal) is not installed");
         return igzip.get();
     }
 
-    private static byte[] data(int size, long seed) {
+    static byte[] data(int size, long seed) {
         Random random = new Random(seed);
         ByteArrayOutputStream out = new ByteArrayOutputStream(size + 200);
         long row = 0;

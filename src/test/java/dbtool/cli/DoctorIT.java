@@ -57,7 +57,7 @@ class DoctorIT {
                 "ok    privileges   shop: may read every table", "no archive yet; the database is", "ok    backup dir   shop:",
                 "holds no password");
         assertThat(run.out()).contains(dbtool.archive.GzipMembersOutputStream.findIgzip().isPresent()
-                ? "ok    igzip        gzip archives are made by ISA-L's igzip (/"
+                ? "ok    igzip        gzip archives are made and read by ISA-L's igzip (/"
                 : "warn  igzip        igzip not on PATH: gzip archives are made by zlib in the JVM");
         assertThat(run.out()).doesNotContain("fail ");
         assertThat(run.out().lines()).allMatch(l -> l.matches("(ok  |warn|fail)  .*"));
