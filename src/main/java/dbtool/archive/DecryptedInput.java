@@ -11,8 +11,6 @@ import java.util.Optional;
  */
 record DecryptedInput(ArchiveInput encrypted, AgePayload payload) implements ArchiveInput {
 
-    private static final int STEP = 1 << 20;
-
     @Override
     public String name() {
         return encrypted.name();
@@ -23,36 +21,13 @@ record DecryptedInput(ArchiveInput encrypted, AgePayload payload) implements Arc
         return encrypted.location();
     }
 
-    /** Sequential reads of the same chunks; the full read of an archive decrypts with its own stream instead. */
+    /**
+     * Not offered: a full read opens the encrypted file itself and decrypts it as one stream (its sidecar is of the
+     * encrypted bytes, and age's streaming reader checks every chunk in order); this view is for ranged reads.
+     */
     @Override
     public InputStream open() {
-        return new InputStream() {
-            private long position;
-            private byte[] buffer = new byte[0];
-            private int next;
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (next == buffer.length) {
-                    buffer = payload.read(position, STEP);
-                    position += buffer.length;
-                    next = 0;
-                    if (buffer.length == 0) {
-                        return len == 0 ? 0 : -1;
-                    }
-                }
-                int n = Math.min(len, buffer.length - next);
-                System.arraycopy(buffer, next, b, off, n);
-                next += n;
-                return n;
-            }
-        };
+        throw new UnsupportedOperationException("the plaintext view of " + encrypted.name() + " has ranged reads only");
     }
 
     @Override

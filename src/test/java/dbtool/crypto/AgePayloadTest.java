@@ -143,4 +143,14 @@ class AgePayloadTest {
         assertThatThrownBy(() -> open(changed)).isInstanceOf(DbToolException.class);
         assertThat(Decryptor.NONE.payload(source, encrypted.length, "a.tar.age")).isEmpty();
     }
+
+    @Test
+    void aFileCutInsideItsHeaderIsExit4() throws IOException {
+        byte[] encrypted = encrypt(plaintext(1000));
+        for (int length : new int[] {30, 100}) {
+            byte[] cut = Arrays.copyOf(encrypted, length);
+            assertThatThrownBy(() -> open(cut)).isInstanceOfSatisfying(DbToolException.class,
+                    e -> assertThat(e.exitCode()).isEqualTo(ExitCode.ARCHIVE));
+        }
+    }
 }
