@@ -6,7 +6,6 @@ import com.exceptionfactory.jagged.framework.format.StandardPayloadKeyReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
-import java.util.Arrays;
 import java.util.List;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
@@ -35,6 +34,8 @@ public final class AgePayload {
     private static final int TAG = 16;
     private static final int SEALED = CHUNK + TAG;
     private static final String CIPHER = "ChaCha20-Poly1305";
+    /** Chunks per ranged read: 1 MiB of plaintext, one GET of a bucket's object per MiB. */
+    private static final int BATCH = 16;
 
     private final Source source;
     private final long payloadStart;
@@ -92,25 +93,33 @@ public final class AgePayload {
         if (wanted == 0) {
             return new byte[0];
         }
-        long first = position / CHUNK;
+        // A batch of chunks per ranged read: the result is the only buffer as big as the read (ArchiveTail's window
+        // grows to 64 MiB), not the ciphertext and a plaintext copy beside it.
+        byte[] result = new byte[wanted];
+        byte[] plain = new byte[CHUNK];
+        int filled = 0;
         long last = (position + wanted - 1) / CHUNK;
-        byte[] sealed = source.read(payloadStart + first * SEALED, (int) ((last - first + 1) * SEALED));
-        byte[] plain = new byte[(int) ((last - first + 1) * CHUNK)];
-        int plainLength = 0;
-        for (long chunk = first; chunk <= last; chunk++) {
-            int from = (int) ((chunk - first) * SEALED);
-            int sealedLength = Math.min(SEALED, sealed.length - from);
-            if (sealedLength < TAG) {
-                throw authenticationFailed(null); // the file got shorter since open()
+        for (long batch = position / CHUNK; batch <= last; batch += BATCH) {
+            long batchEnd = Math.min(last, batch + BATCH - 1);
+            byte[] sealed = source.read(payloadStart + batch * SEALED, (int) ((batchEnd - batch + 1) * SEALED));
+            for (long chunk = batch; chunk <= batchEnd; chunk++) {
+                int from = (int) ((chunk - batch) * SEALED);
+                int sealedLength = Math.min(SEALED, sealed.length - from);
+                if (sealedLength < TAG) {
+                    throw authenticationFailed(null); // the file got shorter since open()
+                }
+                int opened = open(chunk, sealed, from, sealedLength, plain);
+                int skip = chunk * CHUNK < position ? (int) (position - chunk * CHUNK) : 0;
+                int n = Math.min(opened - skip, wanted - filled);
+                System.arraycopy(plain, skip, result, filled, n);
+                filled += n;
             }
-            plainLength += open(chunk, sealed, from, sealedLength, plain, plainLength);
         }
-        int skip = (int) (position - first * CHUNK);
-        return Arrays.copyOfRange(plain, skip, Math.min(plainLength, skip + wanted));
+        return result;
     }
 
-    /** Decrypts chunk number {@code chunk} into {@code out} at {@code at}; returns its plaintext length. */
-    private int open(long chunk, byte[] sealed, int from, int sealedLength, byte[] out, int at) throws IOException {
+    /** Decrypts chunk number {@code chunk} into {@code out}; returns its plaintext length. */
+    private int open(long chunk, byte[] sealed, int from, int sealedLength, byte[] out) throws IOException {
         byte[] nonce = new byte[12];
         for (int i = 10, shift = 0; i >= 3; i--, shift += 8) {
             nonce[i] = (byte) (chunk >>> shift); // a long covers the counter's low 8 bytes; the top 3 stay 0
@@ -119,7 +128,7 @@ public final class AgePayload {
         try {
             Cipher cipher = Cipher.getInstance(CIPHER);
             cipher.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(nonce));
-            return cipher.doFinal(sealed, from, sealedLength, out, at);
+            return cipher.doFinal(sealed, from, sealedLength, out, 0);
         } catch (javax.crypto.AEADBadTagException e) {
             throw authenticationFailed(e);
         } catch (GeneralSecurityException e) {

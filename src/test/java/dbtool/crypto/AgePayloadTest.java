@@ -82,7 +82,7 @@ class AgePayloadTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 5 * CHUNK + 12345})
+    @ValueSource(ints = {0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 5 * CHUNK + 12345, 40 * CHUNK + 7})
     void readsWhatJaggedWrote(int size) throws IOException {
         byte[] plain = plaintext(size);
         assertReadsAsPlaintext(open(encrypt(plain)), plain);
