@@ -78,8 +78,18 @@ public final class ArchiveReader {
      * beyond the member's own SHA256SUMS: a full read still has to check every entry and the sidecar.
      */
     public static java.util.Optional<TailEntries> readTail(ArchiveInput archive) {
+        return readTail(archive, Decryptor.NONE);
+    }
+
+    /**
+     * As {@link #readTail(ArchiveInput)}, an encrypted archive's too when {@code decryptor} can read its plaintext at
+     * random access: only the chunks of the last member are decrypted, each authenticated.
+     *
+     * @throws DbToolException exit 2 when the key does not fit, exit 4 when the header or a chunk does not authenticate
+     */
+    public static java.util.Optional<TailEntries> readTail(ArchiveInput archive, Decryptor decryptor) {
         try {
-            return ArchiveTail.read(archive, MAX_METADATA_BYTES);
+            return ArchiveTail.read(archive, decryptor, MAX_METADATA_BYTES);
         } catch (NoSuchFileException e) {
             throw DbToolException.usage("archive " + archive.location() + " does not exist");
         } catch (IOException e) {

@@ -2,6 +2,8 @@ package dbtool.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dbtool.crypto.AgeEncryption;
+import dbtool.crypto.AgePayload;
+import dbtool.crypto.Decryptor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,8 +24,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * pg_dump -Z1 file holds gzip members of its own) fail that test. The last member of a compressed format 1 or 2
  * archive (SHA256SUMS and the end blocks alone) ends the search at once: its manifest is its first entry.
  *
- * <p>Nothing here is verified against SHA256SUMS: that is a full read's job. Encrypted archives, archives of
- * formats 1 and 2 (manifest first) and anything unexpected give empty: the caller then streams the archive.
+ * <p>Nothing here is verified against SHA256SUMS: that is a full read's job. An encrypted archive's tail is read
+ * through its decryptor at random access (every chunk used is authenticated); encrypted archives without a key that
+ * allows it, archives of formats 1 and 2 (manifest first) and anything unexpected give empty: the caller then
+ * streams the archive.
  */
 final class ArchiveTail {
 
@@ -55,6 +59,17 @@ final class ArchiveTail {
     /** The manifest from the archive's last member, or empty when it is not found there. */
     static Optional<Manifest> readManifest(ArchiveInput archive, long maxManifestBytes) throws IOException {
         return read(archive, maxManifestBytes).map(TailEntries::manifest);
+    }
+
+    /** As {@link #read(ArchiveInput, long)}; an encrypted archive's plaintext is read through {@code decryptor}. */
+    static Optional<TailEntries> read(ArchiveInput archive, Decryptor decryptor, long maxManifestBytes)
+            throws IOException {
+        byte[] head = archive.read(0, (int) Math.min(archive.size(), AgeEncryption.headerLength()));
+        if (!AgeEncryption.isEncrypted(head, head.length)) {
+            return read(archive, maxManifestBytes);
+        }
+        Optional<AgePayload> payload = decryptor.payload(archive::read, archive.size(), archive.name());
+        return payload.isEmpty() ? Optional.empty() : read(new DecryptedInput(archive, payload.get()), maxManifestBytes);
     }
 
     /**

@@ -3,6 +3,7 @@ package dbtool.cli;
 import dbtool.Reporter;
 import dbtool.config.EncryptionSettings;
 import dbtool.crypto.AgeIdentity;
+import dbtool.crypto.AgePayload;
 import dbtool.crypto.Decryptor;
 import java.nio.file.Path;
 import java.util.function.Supplier;
@@ -34,12 +35,22 @@ final class IdentityOption {
         }
 
         @Override
-        public synchronized java.io.InputStream decrypt(java.io.InputStream encrypted, String archiveName)
+        public java.io.InputStream decrypt(java.io.InputStream encrypted, String archiveName)
                 throws java.io.IOException {
+            return resolved().decrypt(encrypted, archiveName);
+        }
+
+        @Override
+        public java.util.Optional<AgePayload> payload(AgePayload.Source encrypted, long size, String archiveName)
+                throws java.io.IOException {
+            return resolved().payload(encrypted, size, archiveName);
+        }
+
+        private synchronized Decryptor resolved() {
             if (resolved == null) {
                 resolved = resolve.get();
             }
-            return resolved.decrypt(encrypted, archiveName);
+            return resolved;
         }
     }
 }

@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -70,13 +71,29 @@ public final class AgeIdentity implements Decryptor {
         try {
             return new Authenticated(Channels.newInputStream(new StandardDecryptingChannelFactory()
                     .newDecryptingChannel(Channels.newChannel(encrypted), keys)));
-        } catch (UnsupportedRecipientStanzaException e) {
-            throw DbToolException.usage(archiveName + " was not encrypted to the key in identity file " + file
-                    + "; give the private key of one of the public keys it was encrypted to (--identity FILE)");
         } catch (GeneralSecurityException e) {
-            throw DbToolException.archive(archiveName + ": its age header does not authenticate ("
-                    + e.getMessage() + "); the file was modified or damaged, restore from another copy");
+            throw refused(e, archiveName);
         }
+    }
+
+    @Override
+    public Optional<AgePayload> payload(AgePayload.Source encrypted, long size, String archiveName) throws IOException {
+        List<RecipientStanzaReader> keys = keys();
+        try {
+            return Optional.of(AgePayload.open(encrypted, size, keys));
+        } catch (GeneralSecurityException e) {
+            throw refused(e, archiveName);
+        }
+    }
+
+    /** Why the header refused the key: not one of the recipients (exit 2), or the header was changed (exit 4). */
+    private DbToolException refused(GeneralSecurityException e, String archiveName) {
+        if (e instanceof UnsupportedRecipientStanzaException) {
+            return DbToolException.usage(archiveName + " was not encrypted to the key in identity file " + file
+                    + "; give the private key of one of the public keys it was encrypted to (--identity FILE)");
+        }
+        return DbToolException.archive(archiveName + ": its age header does not authenticate ("
+                + e.getMessage() + "); the file was modified or damaged, restore from another copy");
     }
 
     private synchronized List<RecipientStanzaReader> keys() {
@@ -154,7 +171,7 @@ public final class AgeIdentity implements Decryptor {
         }
 
         private static IOException failed(PayloadException e) {
-            return new IOException("age authentication failed: the encrypted data was modified or cut short", e);
+            return AgePayload.authenticationFailed(e);
         }
     }
 }

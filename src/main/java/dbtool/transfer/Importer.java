@@ -65,9 +65,10 @@ public final class Importer {
             PgProcess.prepare();
         });
         try (WorkFiles work = new WorkFiles()) {
-            // Cheap for every archive but an encrypted manifest-last one, which would have to be decrypted twice: its
-            // manifest is checked once it is unpacked, still before anything is written to the server.
-            java.util.Optional<TailEntries> tail = ArchiveReader.readTail(options.archive());
+            // Cheap for every archive: an encrypted one's last member is decrypted at random access (its chunks
+            // alone), so it streams as a plain one does. Only when the tail cannot be read (no key that allows it, an
+            // older format) is the manifest checked once the archive is unpacked, still before the server is written.
+            java.util.Optional<TailEntries> tail = ArchiveReader.readTail(options.archive(), options.decryptor());
             java.util.Optional<Manifest> head = tail.isPresent() ? tail.map(TailEntries::manifest)
                     : ArchiveReader.readManifestIfQuick(options.archive(), options.decryptor());
             if (head.isPresent()) {

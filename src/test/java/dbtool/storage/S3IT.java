@@ -387,6 +387,29 @@ class S3IT {
         }
     }
 
+    /** An encrypted archive in a bucket streams too: its tail with ranged GETs, decrypted at random access. */
+    @Test
+    void anEncryptedArchiveInABucketImportsStreamed() throws Exception {
+        String bucket = s3.createBucket("age");
+        Path key = tmp.resolve("key.txt");
+        CliRun keygen = CliRun.of("keygen", key.toString());
+        assertThat(keygen.exitCode()).as(keygen.toString()).isZero();
+        Path cfg = Files.writeString(tmp.resolve("age.yaml"), "defaults:\n" + s3.storageYaml()
+                + "  encryption:\n    recipients:\n      - " + keygen.lastOutLine() + "\n");
+        CliRun export = dbtool("export", "--url", shop.url(), "--output", "s3://" + bucket + "/x", "--config",
+                cfg.toString(), "-q");
+        assertThat(export.exitCode()).as(export.toString()).isZero();
+        assertThat(export.lastLine()).endsWith(".tar.gz.age");
+
+        String target = newDatabaseUrl("s3_age");
+        CliRun imported = dbtool("-v", "import", export.lastLine(), "--url", target, "--identity", key.toString(),
+                "--config", cfg.toString());
+        assertThat(imported.exitCode()).as(imported.toString()).isZero();
+        assertThat(imported.err()).contains("each table's data into COPY", "sidecar verified");
+        assertThat(count(target, "orders")).isEqualTo(500);
+        assertThat(localLeftovers()).isEmpty();
+    }
+
     @Test
     void wrongCredentialsAreExit2NamingTheKeyIdButNeverTheSecret() throws Exception {
         String bucket = s3.createBucket("creds");

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 class EncryptionIT {
 
     private static final TestServer SERVER = PgServers.defaultServer();
+    /** What -v says when an import streams each table into COPY instead of unpacking the archive first. */
+    private static final String STREAMING = "each table's data into COPY";
     private static TestDatabase shop;
 
     @TempDir
@@ -167,23 +169,105 @@ class EncryptionIT {
         assertThat(target.queryLong("select count(*) from orders")).isEqualTo(30000);
     }
 
+    /**
+     * The encrypted archive streams as a plain one does: its last member (toc.dat, manifest, SHA256SUMS) is decrypted
+     * at random access, then each table goes from the decrypting stream into COPY; nothing is unpacked.
+     */
     @Test
-    void aTamperedArchiveWithAMatchingSidecarIsExit4AndTouchesNoDatabase() throws Exception {
+    void anEncryptedArchiveStreamsIntoANewDatabaseAndAWrongKeyCreatesNothing() throws Exception {
         Path config = publicKeyOnlyConfig("");
-        CliRun export = CliRun.of("export", "--project", "shop", "--config", config.toString(), "-q");
+        Path archive = exportEncrypted(config);
+        Path other = tmp.resolve("other-key.txt");
+        assertThat(CliRun.of("keygen", other.toString()).exitCode()).isZero();
+
+        TestDatabase target = newTarget("age_streamed");
+        CliRun wrongKey = CliRun.of("-v", "import", archive.toString(), "--url", target.url(), "--identity",
+                other.toString(), "--config", config.toString());
+        assertThat(wrongKey.exitCode()).as(wrongKey.toString()).isEqualTo(2);
+        assertThat(wrongKey.errLines()).as(wrongKey.toString()).anyMatch(l -> l.startsWith("dbtool: error:")
+                && l.contains("identity file " + other) && l.contains("not encrypted to"));
+        assertThat(databaseExists(target)).as("nothing was created").isFalse();
+
+        CliRun imported = CliRun.of("-v", "import", archive.toString(), "--url", target.url(), "--identity",
+                key.toString(), "--jobs", "2", "--config", config.toString());
+        assertThat(imported.exitCode()).as(imported.toString()).isZero();
+        assertThat(imported.err()).as("the streamed path was taken").contains(STREAMING)
+                .contains("checksums verified, sidecar verified").doesNotContain("checking and unpacking");
+        assertThat(imported.out()).contains("2 tables, 50000 rows, all row counts match");
+        assertThat(target.queryLong("select count(*) from customer_cards")).isEqualTo(20000);
+        assertThat(target.queryLong("select count(*) from orders")).isEqualTo(30000);
+        assertThat(target.queryString("select md5(string_agg(number, ',' order by id)) from customer_cards"))
+                .isEqualTo(shop.queryString("select md5(string_agg(number, ',' order by id)) from customer_cards"));
+    }
+
+    @Test
+    void cleanReplacesAnExistingDatabaseFromAnEncryptedArchiveStreamed() throws Exception {
+        Path config = publicKeyOnlyConfig("");
+        Path archive = exportEncrypted(config);
+        TestDatabase target = SERVER.createDatabase("age_clean");
+        targets.add(target);
+        target.execute("create table leftover(id int)", "insert into leftover values (1)");
+
+        CliRun imported = CliRun.of("-v", "import", archive.toString(), "--url", target.url(), "--identity",
+                key.toString(), "--clean", "--yes", "--config", config.toString());
+        assertThat(imported.exitCode()).as(imported.toString()).isZero();
+        assertThat(imported.err()).contains(STREAMING);
+        assertThat(target.queryLong("select count(*) from orders")).isEqualTo(30000);
+        assertThat(target.queryLong("select count(*) from pg_tables where tablename = 'leftover'")).isZero();
+    }
+
+    /**
+     * A byte flipped mid-archive, before the last member that is read first, is found by age while the tables stream:
+     * the database made for them is dropped. A source of random text makes an archive well beyond that tail's window.
+     */
+    @Test
+    void aTamperedArchiveWithAMatchingSidecarIsExit4AndLeavesNoDatabase() throws Exception {
+        TestDatabase big = SERVER.createDatabase("age_big");
+        targets.add(big);
+        big.execute("create table notes (id int primary key, body text)",
+                "insert into notes select g, md5(random()::text) || md5(random()::text) from generate_series(1, 60000) g");
+        Path config = Files.writeString(tmp.resolve("big.yaml"), "defaults:\n  encryption:\n    recipients:\n      - "
+                + publicKey + "\nprojects:\n  big:\n    url: " + big.url() + "\n    output: " + tmp.resolve("dumps") + "\n");
+        CliRun export = CliRun.of("export", "--project", "big", "--config", config.toString(), "-q");
+        assertThat(export.exitCode()).as(export.toString()).isZero();
         Path archive = Path.of(export.lastLine());
-        byte[] bytes = Files.readAllBytes(archive);
-        bytes[bytes.length / 3] ^= 0x20;
+        byte[] original = Files.readAllBytes(archive);
+        assertThat(original.length / 3).as("before the last MiB, read first").isLessThan(original.length - (1 << 20));
+        tamper(archive, original, original.length / 3);
+
+        TestDatabase target = newTarget("age_tampered");
+        CliRun imported = CliRun.of("-v", "import", archive.toString(), "--url", target.url(), "--identity",
+                key.toString(), "--config", config.toString());
+        assertThat(imported.exitCode()).as(imported.toString()).isEqualTo(4);
+        assertThat(imported.err()).contains(STREAMING);
+        assertThat(imported.errLines()).as(imported.toString()).anyMatch(l -> l.startsWith("dbtool: error:")
+                && l.contains("age authentication failed") && l.endsWith("the database it had created was dropped again"));
+        assertThat(databaseExists(target)).isFalse();
+
+        // In the last chunk (the tail, read first): refused before any database is created.
+        tamper(archive, original, original.length - 20);
+        CliRun tail = CliRun.of("-v", "import", archive.toString(), "--url", target.url(), "--identity",
+                key.toString(), "--config", config.toString());
+        assertThat(tail.exitCode()).as(tail.toString()).isEqualTo(4);
+        assertThat(tail.errLines()).as(tail.toString())
+                .anyMatch(l -> l.startsWith("dbtool: error:") && l.contains("age authentication failed"));
+        assertThat(tail.err()).doesNotContain(STREAMING);
+        assertThat(databaseExists(target)).isFalse();
+    }
+
+    private static Path exportEncrypted(Path config) {
+        CliRun export = CliRun.of("export", "--project", "shop", "--config", config.toString(), "-q");
+        assertThat(export.exitCode()).as(export.toString()).isZero();
+        return Path.of(export.lastLine());
+    }
+
+    /** {@code original} with one byte flipped, written over {@code archive} with a sidecar that matches it. */
+    private static void tamper(Path archive, byte[] original, int at) throws Exception {
+        byte[] bytes = original.clone();
+        bytes[at] ^= 0x20;
         Files.write(archive, bytes);
         Files.writeString(archive.resolveSibling(archive.getFileName() + ".sha256"),
                 sh("sha256sum '" + archive + "'", Map.of()).split(" ")[0] + "  " + archive.getFileName() + "\n");
-
-        TestDatabase target = newTarget("age_tampered");
-        CliRun imported = CliRun.of("import", archive.toString(), "--url", target.url(), "--identity", key.toString(),
-                "--config", config.toString());
-        assertThat(imported.exitCode()).as(imported.toString()).isEqualTo(4);
-        assertThat(imported.errLines()).last().asString().contains("age authentication failed");
-        assertThat(databaseExists(target)).isFalse();
     }
 
     @Test
