@@ -100,7 +100,9 @@ public final class ArchiveReader {
     private static java.util.Optional<Manifest> manifest(ArchiveInput archive, Decryptor decryptor, boolean quick) {
         String name = archive.name();
         try {
-            java.util.Optional<Manifest> fromTail = ArchiveTail.readManifest(archive, MAX_METADATA_BYTES);
+            // An encrypted archive's tail too, when the key allows random access: inspect need not decrypt it all.
+            java.util.Optional<Manifest> fromTail = ArchiveTail.read(archive, decryptor, MAX_METADATA_BYTES)
+                    .map(TailEntries::manifest);
             if (fromTail.isPresent()) {
                 return fromTail;
             }

@@ -56,11 +56,6 @@ final class ArchiveTail {
 
     private ArchiveTail() {}
 
-    /** The manifest from the archive's last member, or empty when it is not found there. */
-    static Optional<Manifest> readManifest(ArchiveInput archive, long maxManifestBytes) throws IOException {
-        return read(archive, maxManifestBytes).map(TailEntries::manifest);
-    }
-
     /** As {@link #read(ArchiveInput, long)}; an encrypted archive's plaintext is read through {@code decryptor}. */
     static Optional<TailEntries> read(ArchiveInput archive, Decryptor decryptor, long maxManifestBytes)
             throws IOException {

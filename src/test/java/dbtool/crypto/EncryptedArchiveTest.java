@@ -52,11 +52,15 @@ class EncryptedArchiveTest {
     }
 
     private Path writeArchive(Compression compression, String name) throws IOException {
+        return writeArchive(compression, name, 400_000);
+    }
+
+    private Path writeArchive(Compression compression, String name, int dataBytes) throws IOException {
         Path dump = Files.createDirectories(dir.resolve("dump-" + name));
         Random random = new Random(7);
         List<String> files = List.of("3341.dat", "toc.dat");
         for (String file : files) {
-            byte[] content = new byte[file.equals("toc.dat") ? 900 : 400_000];
+            byte[] content = new byte[file.equals("toc.dat") ? 900 : dataBytes];
             random.nextBytes(content);
             Files.write(dump.resolve(file), file.equals("toc.dat")
                     ? "TABLE DATA public customer_cards postgres\n".repeat(20).getBytes(StandardCharsets.UTF_8) : content);
@@ -174,6 +178,23 @@ class EncryptedArchiveTest {
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
         assertThat(run.errLines()).singleElement().asString().contains("other-key.txt", "not encrypted to");
         assertThat(run.toString()).doesNotContain(secret);
+    }
+
+    @Test
+    void inspectReadsOnlyTheTailOfAnEncryptedArchiveAndVerifyStillFindsDamageBeforeIt() throws Exception {
+        // 3 MB of data: the flipped byte lies before the last MiB, the window inspect decrypts at random access.
+        Path archive = writeArchive(Compression.GZIP, "shop.tar.gz.age", 3_000_000);
+        byte[] bytes = Files.readAllBytes(archive);
+        bytes[bytes.length / 4] ^= 0x01;
+        Files.write(archive, bytes);
+        writeSidecar(archive, dbtool.archive.Sha256.hex(bytes));
+
+        CliRun inspect = CliRun.of("inspect", archive.toString(), "--identity", key.toString());
+        assertThat(inspect.exitCode()).as(inspect.toString()).isZero();
+        assertThat(inspect.out()).contains("secret_project", "public.customer_cards");
+        CliRun verify = CliRun.of("verify", archive.toString(), "--identity", key.toString());
+        assertThat(verify.exitCode()).as(verify.toString()).isEqualTo(4);
+        assertThat(verify.errLines()).singleElement().asString().contains("age authentication failed");
     }
 
     @Test
