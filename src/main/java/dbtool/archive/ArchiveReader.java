@@ -172,7 +172,7 @@ public final class ArchiveReader {
     /** As {@link #read(ArchiveInput, Path, LongConsumer, Decryptor, Manifest)}, offering each file to {@code target} first. */
     public static Result read(ArchiveInput archive, Path extractTo, LongConsumer bytesRead, Decryptor decryptor,
             Manifest announced, EntryTarget target) {
-        return read(archive, extractTo, bytesRead, decryptor, announced, target, GzipMembersOutputStream.findIgzip());
+        return read(archive, extractTo, bytesRead, decryptor, announced, target, Igzip.find());
     }
 
     /** As {@link #read(ArchiveInput, Path, LongConsumer, Decryptor, Manifest, EntryTarget)}, gzip inflated by {@code igzip} if present. */
@@ -457,7 +457,7 @@ public final class ArchiveReader {
         try {
             InputStream plain = decrypt(stored, decryptor, archive.name());
             return decompress(plain == stored ? stored : new BufferedInputStream(plain, BUFFER),
-                    GzipMembersOutputStream.findIgzip());
+                    Igzip.find());
         } catch (IOException | RuntimeException e) {
             stored.close();
             throw e;

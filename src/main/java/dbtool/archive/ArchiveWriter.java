@@ -75,7 +75,7 @@ public final class ArchiveWriter {
      */
     public ArchiveWriter(Compression compression, int workers, AgeEncryption encryption) {
         this(compression, workers, encryption,
-                compression == Compression.GZIP ? GzipMembersOutputStream.findIgzip() : Optional.empty());
+                compression == Compression.GZIP ? Igzip.find() : Optional.empty());
     }
 
     /** @param igzip the igzip executable to use for a gzip body, or empty for zlib in this JVM */

@@ -3,10 +3,8 @@ package dbtool.archive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * gzip as independent members, made in this JVM ({@link ParallelGzipOutputStream}) or by ISA-L's igzip
@@ -112,23 +110,5 @@ public abstract sealed class GzipMembersOutputStream extends OutputStream
             }
         }
         return new ParallelGzipOutputStream(out, threads, level);
-    }
-
-    /** The igzip executable on PATH, if any. */
-    public static Optional<Path> findIgzip() {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(Pattern.quote(java.io.File.pathSeparator))) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path candidate = Path.of(dir, "igzip");
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
     }
 }

@@ -1,7 +1,7 @@
 package dbtool.cli;
 
 import dbtool.DbToolException;
-import dbtool.archive.GzipMembersOutputStream;
+import dbtool.archive.Igzip;
 import dbtool.backup.BackupDirectory;
 import dbtool.backup.BackupFile;
 import dbtool.config.ConfigLoader;
@@ -130,7 +130,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     /** Not a failure: without igzip the JVM's zlib makes and reads the same kind of archive, only larger and slower. */
     private void checkIgzip() {
-        Optional<Path> igzip = GzipMembersOutputStream.findIgzip();
+        Optional<Path> igzip = Igzip.find();
         if (igzip.isPresent()) {
             add(Status.ok, null, "igzip", "gzip archives are made and read by ISA-L's igzip (" + igzip.get() + ")", null);
         } else {

@@ -237,7 +237,7 @@ class ArchiveWriterTest {
         Files.write(growingFile, new byte[0]);
 
         ArchiveWriter writer = new ArchiveWriter(Compression.GZIP, 2, null,
-                igzip ? GzipMembersOutputStream.findIgzip() : java.util.Optional.empty());
+                igzip ? Igzip.find() : java.util.Optional.empty());
         Path target = dir.resolve("a.tar.gz");
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);

@@ -47,7 +47,7 @@ class GzipArchiveReadTest {
     private static Optional<Path> inflater(String which) {
         return switch (which) {
             case "igzip" -> {
-                Optional<Path> igzip = GzipMembersOutputStream.findIgzip();
+                Optional<Path> igzip = Igzip.find();
                 assumeTrue(igzip.isPresent(), "igzip (Debian package isal) is not installed");
                 yield igzip;
             }

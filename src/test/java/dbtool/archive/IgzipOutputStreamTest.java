@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class IgzipOutputStreamTest {
 
     static Path igzip() {
-        Optional<Path> igzip = GzipMembersOutputStream.findIgzip();
+        Optional<Path> igzip = Igzip.find();
         assumeTrue(igzip.isPresent(), "igzip (Debian package isal) is not installed");
         return igzip.get();
     }
