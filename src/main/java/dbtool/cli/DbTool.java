@@ -88,7 +88,10 @@ public final class DbTool implements Runnable {
         if (java.util.Arrays.asList(args).contains("import")) {
             // An import reads the manifest first thing; Jackson's first use costs ~0.3 s of CPU that a second core
             // spends while picocli builds the command (measured: ~0.6 s of class loading and set-up at load 8).
-            Thread warmUp = new Thread(dbtool.archive.ManifestJson::warmUp, "dbtool-warm-up");
+            Thread warmUp = new Thread(() -> {
+                dbtool.archive.ManifestJson.warmUp();
+                dbtool.pg.Connections.warmUp();
+            }, "dbtool-warm-up");
             warmUp.setDaemon(true);
             warmUp.start();
         }

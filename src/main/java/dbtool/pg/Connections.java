@@ -13,6 +13,31 @@ public final class Connections {
 
     private Connections() {}
 
+    /**
+     * Loads and initialises the driver's connection path ahead of the first {@link #open}, e.g. on a spare core while
+     * the command line is parsed: the first connection of a process otherwise pays for it on the way to the server.
+     */
+    public static void warmUp() {
+        try {
+            Properties props = org.postgresql.Driver.parseURL("jdbc:postgresql://127.0.0.1:5432/postgres", new Properties());
+            new org.postgresql.Driver().getPropertyInfo("jdbc:postgresql://127.0.0.1:5432/postgres", props);
+            ClassLoader loader = Connections.class.getClassLoader();
+            for (String name : WARM_UP_CLASSES) {
+                Class.forName(name, true, loader);
+            }
+            new java.net.Socket().close();
+        } catch (ReflectiveOperationException | java.io.IOException | RuntimeException | LinkageError ignored) {
+            // only the set-up mattered; a real connection reports its own problems
+        }
+    }
+
+    private static final java.util.List<String> WARM_UP_CLASSES = java.util.List.of(
+            "org.postgresql.core.v3.ConnectionFactoryImpl", "org.postgresql.core.PGStream",
+            "org.postgresql.core.v3.QueryExecutorImpl", "org.postgresql.jdbc.PgConnection",
+            "org.postgresql.jdbc.PgStatement", "org.postgresql.jdbc.PgResultSet", "org.postgresql.core.Encoding",
+            "org.postgresql.core.v3.AuthenticationPluginManager", "org.postgresql.core.SetupQueryRunner",
+            "org.postgresql.jdbc.TypeInfoCache", "org.postgresql.core.Parser");
+
     public static Connection open(ConnectionSettings settings) {
         Properties props = new Properties();
         props.setProperty("user", settings.effectiveUser());

@@ -315,14 +315,21 @@ public final class Importer {
      * The streamed import, or empty when this archive goes the classic way (the target is an existing database the
      * user made, or pg_restore's view of the toc is not what the loaders need); on empty, {@code workDir} is as empty
      * as it was. The toc look-ups (a few pg_restore starts) run while the target's checks finish and a new target
-     * database is created: the fixed cost before the first row is loaded is the longer of the two, not their sum.
+     * database is created: the fixed cost before the first row is loaded is the longer of the two, not their sum. Once
+     * both the look-ups and the checks are done, the archive's stream starts too, while the database is created
+     * (measured on the bench: 0.1-0.3 s of reading before the schema exists).
      */
     private java.util.Optional<ImportResult> streamed(PgTool pgRestore, ImportOptions options, TailEntries tail,
             Path workDir, CompletableFuture<Preflight> preflight, long started) throws IOException {
         Path dumpDir = StreamedRestore.writeToc(tail, workDir);
         CompletableFuture<java.util.Optional<StreamedRestore>> planning = Background.supply("plan", () -> {
             try {
-                return StreamedRestore.plan(reporter, pgRestore, options, tail, workDir);
+                java.util.Optional<StreamedRestore> plan = StreamedRestore.plan(reporter, pgRestore, options, tail, workDir);
+                if (plan.isPresent() && streamsInto(preflight, options)) {
+                    // Sure to go this way: the archive's stream starts while the database it goes to is created.
+                    plan.get().startReading();
+                }
+                return plan;
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -346,10 +353,10 @@ public final class Importer {
                 schema = StreamedRestore.startSchema(reporter, pgRestore, options, dumpDir, options.target());
             }
         } catch (SQLException e) {
-            awaitQuietly(planning);
+            abandon(planning);
             throw Connections.explain(options.target(), e);
         } catch (RuntimeException e) {
-            awaitQuietly(planning); // the work directory is removed on the way out: not while pg_restore reads it
+            abandon(planning); // the work directory is removed on the way out: not while pg_restore reads it
             throw e;
         }
         java.util.Optional<StreamedRestore> plan;
@@ -377,8 +384,29 @@ public final class Importer {
                     + options.target().database() + ") before you retry");
         }
         CompletableFuture<List<String>> schemaOfTarget = schema;
-        return java.util.Optional.of(restore(null, options, tail.manifest(), state, created, started,
-                (into, counted) -> plan.get().into(into, counted, into.equals(options.target()) ? schemaOfTarget : null)));
+        try {
+            return java.util.Optional.of(restore(null, options, tail.manifest(), state, created, started,
+                    (into, counted) -> plan.get().into(into, counted, into.equals(options.target()) ? schemaOfTarget : null)));
+        } finally {
+            plan.get().stopReading(); // when the import stopped before the restore took the stream over
+        }
+    }
+
+    /** Whether the checks of the target say the import goes streamed: a new database, or --clean's beside it. */
+    private static boolean streamsInto(CompletableFuture<Preflight> preflight, ImportOptions options) {
+        try {
+            return !preflight.join().exists() || options.clean();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException failed) {
+            return false; // the import stops: the main thread reports why
+        }
+    }
+
+    /** Waits for the plan's thread, and stops the archive's stream it may have started: the import goes no further. */
+    private static void abandon(CompletableFuture<java.util.Optional<StreamedRestore>> planning) {
+        awaitQuietly(planning);
+        if (planning.isDone() && !planning.isCompletedExceptionally()) {
+            planning.join().ifPresent(StreamedRestore::stopReading);
+        }
     }
 
     private static java.util.Optional<StreamedRestore> planned(

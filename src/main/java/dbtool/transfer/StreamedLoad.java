@@ -55,10 +55,11 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
     private final DataSection data;
     private final Map<String, String> checksums;
     private final Path spoolDir;
-    private final ConnectionSettings into;
+    private final int jobs;
     private final LongConsumer storedBytesLoaded;
-    /** Told each TABLE DATA dump id once its table is committed. */
-    private final java.util.function.Consumer<String> committed;
+    /** Where the loaders load, and who is told each TABLE DATA dump id once its table is committed: set by {@link #start}. */
+    private volatile ConnectionSettings into;
+    private volatile java.util.function.Consumer<String> committed;
     private final BlockingQueue<SpooledEntry> queue = new LinkedBlockingQueue<>();
     private final Map<String, SpooledEntry> byEntryName = new ConcurrentHashMap<>();
     private final Map<String, Long> rowsByDumpId = new ConcurrentHashMap<>();
@@ -76,25 +77,38 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
     /** The entry the reader is writing, woken when a loader becomes free. */
     private volatile SpooledEntry writing;
     private volatile boolean schemaReady;
+    /** {@link #finish} or {@link #close} ran: no loader starts any more. */
+    private boolean stopped;
     private volatile Throwable failure;
 
     /**
      * @param checksums SHA256SUMS from the archive's tail, by entry name
      * @param spoolDir an empty directory for entries on their way to a loader
      * @param storedBytesLoaded told how many of an entry's stored bytes a loader has sent (progress)
-     * @param committed told each TABLE DATA dump id once its table is committed
      */
-    StreamedLoad(DataSection data, Map<String, String> checksums, Path spoolDir, ConnectionSettings into, int jobs,
-            LongConsumer storedBytesLoaded, java.util.function.Consumer<String> committed) {
-        this.committed = committed;
+    StreamedLoad(DataSection data, Map<String, String> checksums, Path spoolDir, int jobs, LongConsumer storedBytesLoaded) {
         this.data = data;
         this.checksums = checksums;
         this.spoolDir = spoolDir;
-        this.into = into;
+        this.jobs = Math.max(1, jobs);
         this.storedBytesLoaded = storedBytesLoaded;
-        this.memory = new Semaphore((Math.max(1, jobs) + 1) * SpooledEntry.CHUNKS_PER_ENTRY);
+        this.memory = new Semaphore((this.jobs + 1) * SpooledEntry.CHUNKS_PER_ENTRY);
         this.entriesToCome = new AtomicInteger(data.copyByDumpId().size());
-        for (int i = 0; i < Math.max(1, jobs); i++) {
+    }
+
+    /**
+     * Starts the loaders into {@code into} (which exists by now): the archive's stream may start before, its entries
+     * wait in memory and then in their files as while the schema is created.
+     *
+     * @param committed told each TABLE DATA dump id once its table is committed
+     */
+    synchronized void start(ConnectionSettings into, java.util.function.Consumer<String> committed) {
+        if (!loaders.isEmpty() || stopped) {
+            throw new IllegalStateException("loaders already started or stopped");
+        }
+        this.into = into;
+        this.committed = committed;
+        for (int i = 0; i < jobs; i++) {
             Thread loader = new Thread(this::run, "dbtool-loader-" + i);
             loader.setDaemon(true);
             loaders.add(loader);
@@ -170,10 +184,13 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
         return Map.copyOf(rowsByDumpId);
     }
 
-    /** Stops the loaders (rolling back what they load) unless {@link #finish} already waited for them. */
+    /**
+     * Stops the loaders (rolling back what they load) unless {@link #finish} already waited for them; before {@link
+     * #start}, stops the reader at its next write.
+     */
     @Override
     public void close() {
-        if (loaders.stream().anyMatch(Thread::isAlive)) {
+        if (!stopped) {
             fail(new IOException("loading stopped"));
             schema.countDown();
             stop();
@@ -181,6 +198,11 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
     }
 
     private void stop() {
+        List<Thread> loaders;
+        synchronized (this) {
+            stopped = true;
+            loaders = List.copyOf(this.loaders);
+        }
         loaders.forEach(l -> queue.add(END));
         boolean interrupted = false;
         for (Thread loader : loaders) {

@@ -46,6 +46,13 @@ final class StreamedRestore {
     private final DataSection data;
     private final List<String> verboseListing;
     private final List<String> postDataLines;
+    /** The archive's stream once started ({@link #startReading} or {@link #into}); guarded by this. */
+    private Reading reading;
+    /** {@link #into} took the stream over: it stops it on every way out. Guarded by this. */
+    private boolean readingTaken;
+
+    /** The reader on its thread, and the loaders it hands each table to. */
+    private record Reading(StreamedLoad load, CompletableFuture<ArchiveReader.Result> result) {}
 
     private StreamedRestore(Reporter reporter, PgTool pgRestore, ImportOptions options, TailEntries tail, Path workDir,
             TocListing toc, DataSection data, List<String> verboseListing, List<String> postDataLines) {
@@ -134,6 +141,51 @@ final class StreamedRestore {
     }
 
     /**
+     * Starts reading the archive before the database to restore into exists (it is being created): the first tables
+     * of the stream wait in memory and then in the work directory, as while the schema is created, and the loaders
+     * start with {@link #into}. Unless {@link #into} follows, {@link #stopReading} must.
+     */
+    synchronized void startReading() throws IOException {
+        if (reading == null) {
+            reading = newReading();
+        }
+    }
+
+    /** Stops the stream {@link #startReading} began, when {@link #into} never took it over, and waits for its reader. */
+    void stopReading() {
+        Reading started;
+        synchronized (this) {
+            started = readingTaken ? null : reading;
+            reading = null;
+        }
+        if (started != null) {
+            started.load().close();
+            awaitQuietly(started.result());
+        }
+    }
+
+    /** Whether the stream {@link #startReading} began has read the whole archive (tests). */
+    synchronized boolean readToTheEnd() {
+        return reading != null && reading.result().isDone() && !reading.result().isCompletedExceptionally();
+    }
+
+    private Reading newReading() throws IOException {
+        Path spool = Files.createDirectory(workDir.resolve("spool"));
+        StreamedLoad load = new StreamedLoad(data, tail.checksums().byName(), spool, options.jobs(), reporter::progressStep);
+        CompletableFuture<ArchiveReader.Result> result = Background.supply("archive-reader", () -> ArchiveReader.read(
+                options.archive(), workDir, n -> { }, options.decryptor(), manifest, load));
+        return new Reading(load, result);
+    }
+
+    private synchronized Reading takeReading() throws IOException {
+        if (reading == null) {
+            reading = newReading();
+        }
+        readingTaken = true;
+        return reading;
+    }
+
+    /**
      * Restores everything into {@code into}, which exists and is empty. Puts the row count of every table loaded by
      * COPY into {@code counted} (by qualified name) and returns pg_restore's warnings.
      */
@@ -149,7 +201,6 @@ final class StreamedRestore {
         reporter.detail("streaming " + options.archive().name() + ": schema first, each table's data into COPY as"
                 + " the archive is read (" + data.copyByDumpId().size() + " tables), then indexes and constraints");
         List<String> warnings = new ArrayList<>();
-        Path spool = Files.createDirectory(workDir.resolve("spool"));
         long copyBytes = manifest.files().stream().filter(f -> isCopyEntry(f.path())).mapToLong(Manifest.FileEntry::size).sum();
         ArchiveReader.Result read;
         Map<String, Long> rows;
@@ -157,6 +208,7 @@ final class StreamedRestore {
         java.util.concurrent.atomic.AtomicInteger batches = new java.util.concurrent.atomic.AtomicInteger();
         Set<String> dataIds = data.lines().stream().map(l -> l.substring(0, l.indexOf(';'))).collect(Collectors.toSet());
         List<String> finalPostData;
+        Reading started = takeReading();
         try (EarlyIndexes early = EarlyIndexes.plan(verboseListing, postDataLines, dataIds, data.copyByDumpId().keySet(),
                         lines -> {
                             Path list = workDir.resolve("early-" + batches.incrementAndGet() + ".list");
@@ -167,20 +219,13 @@ final class StreamedRestore {
                             }
                             pgRestore(into, List.of("--section=post-data", "--use-list=" + list), warnings, event -> { });
                         });
-                StreamedLoad load = new StreamedLoad(data, tail.checksums().byName(), spool, into, jobs,
-                        reporter::progressStep, early::loaded)) {
-            CompletableFuture<ArchiveReader.Result> reading = Background.supply("archive-reader", () -> ArchiveReader.read(
-                    options.archive(), workDir, n -> { }, options.decryptor(), manifest, load));
-            try {
-                if (schema == null) {
-                    pgRestore(into, List.of("--section=pre-data"), warnings, event -> { });
-                } else {
-                    warnings.addAll(awaitSchema(schema));
-                }
-            } catch (RuntimeException e) {
-                load.close();
-                awaitQuietly(reading);
-                throw e;
+                StreamedLoad load = started.load()) {
+            CompletableFuture<ArchiveReader.Result> reading = started.result();
+            load.start(into, early::loaded);
+            if (schema == null) {
+                pgRestore(into, List.of("--section=pre-data"), warnings, event -> { });
+            } else {
+                warnings.addAll(awaitSchema(schema));
             }
             load.schemaReady();
             read = await(reading, load);
@@ -188,6 +233,12 @@ final class StreamedRestore {
             finalPostData = early.finish();
             reporter.detail((postDataLines.size() - finalPostData.size()) + " indexes and constraints were built while"
                     + " other tables loaded");
+        } catch (RuntimeException | Error e) {
+            // The loaders are stopped (closed above); the reader stops at its next write: wait for it, so that
+            // nothing writes into the work directory once the caller removes it.
+            started.load().close();
+            awaitQuietly(started.result());
+            throw e;
         } finally {
             reporter.progressEnd();
         }

@@ -213,6 +213,56 @@ class StreamedImportIT {
         }
     }
 
+    /**
+     * The stream starts while the target database is still being created (once the import is sure to go streamed):
+     * however much of the archive is read by the time the database exists — here all of it — every table waits in
+     * memory or in the work directory and is loaded, proven by COPY's counts, once the loaders start.
+     */
+    @Test
+    void anArchiveReadBeforeItsDatabaseExistsIsLoadedOnceItDoes(@TempDir Path work) throws Exception {
+        String target = target();
+        StreamedRestore plan = plan(target, work);
+        plan.startReading();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+        while (!plan.readToTheEnd()) {
+            assertThat(System.nanoTime()).as("the whole archive is read with no database to load into").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        assertThat(databaseExists(target)).isFalse();
+        try (Connection admin = server.connectAdmin(); java.sql.Statement st = admin.createStatement()) {
+            st.execute("create database " + target);
+        }
+        java.util.Map<String, Long> counted = new java.util.HashMap<>();
+        plan.into(dbtool.config.ConnectionSettings.parse(CliUrls.superuser(server, target)), counted);
+        assertThat(counted).containsEntry("public.cats", 500L).containsEntry("public.events", 30000L);
+        try (Connection c = new TestDatabase(server, target).connect()) {
+            assertThat(query(c, "select count(*) from events")).isEqualTo("30000");
+            assertThat(query(c, "select count(*) from pg_indexes where tablename in ('cats', 'events')")).isEqualTo("2");
+        }
+    }
+
+    /** An import that stops before it restores (the database could not be created, say) ends the stream it began. */
+    @Test
+    void aStreamStartedForAnImportThatGoesNoFurtherEndsAndLeavesNoReader(@TempDir Path work) throws Exception {
+        StreamedRestore plan = plan(target(), work);
+        plan.startReading();
+        plan.stopReading();
+        assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
+                .noneMatch(n -> n.startsWith("dbtool-archive-reader") || n.startsWith("dbtool-loader")
+                        || n.startsWith("dbtool-read-ahead") || n.startsWith("dbtool-igzip"));
+        assertThat(plan.readToTheEnd()).isFalse();
+    }
+
+    private StreamedRestore plan(String target, Path work) throws IOException {
+        dbtool.archive.ArchiveInput input = dbtool.archive.ArchiveInput.of(archive);
+        dbtool.archive.TailEntries tail = ArchiveReader.readTail(input).orElseThrow();
+        ImportOptions options = new ImportOptions(input, null,
+                dbtool.config.ConnectionSettings.parse(CliUrls.superuser(server, target)), 2, false, false, work);
+        dbtool.pg.PgTool pgRestore = dbtool.pg.PgToolLocator.fromSystemEnvironment().forServer("pg_restore",
+                new dbtool.pg.PgVersion(Integer.parseInt(tail.manifest().pgDumpVersion().split("\\.")[0]), 0));
+        return StreamedRestore.plan(dbtool.Reporter.SILENT, pgRestore, options, tail, work).orElseThrow();
+    }
+
     /** The archive again, written by dbtool's own writer with {@code change} applied to its manifest, and a sidecar. */
     private Path rewrite(Path dir, java.util.function.UnaryOperator<Manifest> change) throws IOException {
         Path files = Files.createDirectories(dir.resolve("files"));
