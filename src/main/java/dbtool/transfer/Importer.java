@@ -96,7 +96,7 @@ public final class Importer {
                 }
             }
             if (head.isPresent()) {
-                requireSpace(workDir, head.get().files().stream().mapToLong(Manifest.FileEntry::size).sum());
+                requireSpace(workDir, wholeDump(head.get()));
             }
             reporter.progressStart("checking and unpacking", options.archive().size(), "B");
             ArchiveReader.Result read;
@@ -451,11 +451,18 @@ public final class Importer {
     /**
      * What a streamed import writes to the work directory for certain: toc.dat and the entries it unpacks for
      * pg_restore (large objects), plus the {@code reserve} spilled entries leave free ({@link WorkDisk#reserve}).
-     * Table data goes to a loader, and to the disk only while there is room beyond this.
+     * Table data goes to a loader, and to the disk only while there is room beyond this. Never more than the whole
+     * dump: it writes less than the classic way, so a disk that holds the whole dump is never refused.
      */
     static long streamedNeed(Manifest manifest, long reserve) {
-        return manifest.files().stream().filter(f -> !StreamedLoad.isTableData(f.path()))
-                .mapToLong(Manifest.FileEntry::size).sum() + reserve;
+        long unpacked = manifest.files().stream().filter(f -> !StreamedLoad.isTableData(f.path()))
+                .mapToLong(Manifest.FileEntry::size).sum();
+        return Math.min(unpacked + reserve, wholeDump(manifest));
+    }
+
+    /** What the classic way unpacks. */
+    static long wholeDump(Manifest manifest) {
+        return manifest.files().stream().mapToLong(Manifest.FileEntry::size).sum();
     }
 
     private void requireSpace(Path workDir, long needed) {

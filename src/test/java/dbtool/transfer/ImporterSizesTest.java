@@ -38,4 +38,10 @@ class ImporterSizesTest {
                 new Manifest.FileEntry("dump/toc.dat", 5000));
         assertThat(Importer.streamedNeed(manifest, 1000)).isEqualTo(7000 + 30 + 5000 + 1000);
     }
+
+    @Test
+    void aStreamedImportNeverNeedsMoreThanTheWholeDump() {
+        Manifest small = withFiles(new Manifest.FileEntry("dump/3456.dat", 4000), new Manifest.FileEntry("dump/toc.dat", 5000));
+        assertThat(Importer.streamedNeed(small, 256L << 20)).as("a 9 KB dump on a disk with 10 KB free").isEqualTo(9000);
+    }
 }
