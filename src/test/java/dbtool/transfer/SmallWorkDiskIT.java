@@ -219,12 +219,7 @@ class SmallWorkDiskIT {
             public OutputStream create(Path file) {
                 return new OutputStream() {
                     @Override
-                    public void write(int b) throws IOException {
-                        throw new IOException("No space left on device");
-                    }
-
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
+                    public void write(int b) throws IOException { // OutputStream writes arrays byte by byte
                         throw new IOException("No space left on device");
                     }
                 };
