@@ -258,6 +258,9 @@ public final class ArchiveReader {
         } catch (NoSuchFileException e) {
             throw DbToolException.usage("archive " + archive.location() + " does not exist");
         } catch (IOException e) {
+            if (diskFull(e)) {
+                throw new java.io.UncheckedIOException(e); // the work disk, not the archive: the caller says so
+            }
             throw damaged(name, e);
         }
         if (manifest == null && actual.isEmpty()) {
@@ -547,6 +550,16 @@ public final class ArchiveReader {
     private static boolean unreadable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof Unreadable) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether writing an entry failed for want of room (the kernel's ENOSPC), anywhere in the causes. */
+    public static boolean diskFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("No space left on device")) {
                 return true;
             }
         }

@@ -45,10 +45,17 @@ public final class Importer {
 
     private final PgToolLocator tools;
     private final Reporter reporter;
+    private final WorkDisk disk;
 
     public Importer(PgToolLocator tools, Reporter reporter) {
+        this(tools, reporter, WorkDisk.REAL);
+    }
+
+    /** @param disk the work directory's disk (tests: a small or failing one) */
+    Importer(PgToolLocator tools, Reporter reporter, WorkDisk disk) {
         this.tools = tools;
         this.reporter = reporter;
+        this.disk = disk;
     }
 
     public ImportResult importArchive(ImportOptions options) {
@@ -76,19 +83,20 @@ public final class Importer {
                 tools.forServer("pg_restore", majorOf(head.get().pgDumpVersion()));
             }
             Path workDir = work.createImportDir(options.workDir(), archiveName);
-            if (head.isPresent()) {
-                requireSpace(workDir, head.get());
-            }
             // Streamed (restored while it is read) when the tail holds the toc and the database is ours to drop on a
             // damaged entry: a new one, or --clean's staging database. An existing empty database the user made must
             // stay untouched by a damaged archive, so it gets the whole archive verified first.
             if (tail.isPresent() && tail.get().toc().isPresent() && !options.globals()) {
+                requireSpace(workDir, streamedNeed(head.get(), disk.reserve(workDir)));
                 PgTool pgRestore = tools.forServer("pg_restore", majorOf(head.get().pgDumpVersion()));
                 java.util.Optional<ImportResult> streamed = streamed(pgRestore, options, tail.get(), workDir, preflight,
                         started);
                 if (streamed.isPresent()) {
                     return streamed.get();
                 }
+            }
+            if (head.isPresent()) {
+                requireSpace(workDir, wholeDump(head.get()));
             }
             reporter.progressStart("checking and unpacking", options.archive().size(), "B");
             ArchiveReader.Result read;
@@ -98,6 +106,9 @@ public final class Importer {
             } catch (DbToolException e) {
                 preflight.cancel(true);
                 throw e;
+            } catch (java.io.UncheckedIOException e) {
+                preflight.cancel(true);
+                throw e.getCause(); // the work disk is full
             } finally {
                 reporter.progressEnd();
             }
@@ -324,7 +335,7 @@ public final class Importer {
         Path dumpDir = StreamedRestore.writeToc(tail, workDir);
         CompletableFuture<java.util.Optional<StreamedRestore>> planning = Background.supply("plan", () -> {
             try {
-                java.util.Optional<StreamedRestore> plan = StreamedRestore.plan(reporter, pgRestore, options, tail, workDir);
+                java.util.Optional<StreamedRestore> plan = StreamedRestore.plan(reporter, pgRestore, options, tail, workDir, disk);
                 if (plan.isPresent() && streamsInto(preflight, options)) {
                     // Sure to go this way: the archive's stream starts while the database it goes to is created.
                     plan.get().startReading();
@@ -437,9 +448,25 @@ public final class Importer {
         }
     }
 
-    private static void requireSpace(Path workDir, Manifest manifest) throws IOException {
-        long needed = manifest.files().stream().mapToLong(Manifest.FileEntry::size).sum();
-        long free = Files.getFileStore(workDir).getUsableSpace();
+    /**
+     * What a streamed import writes to the work directory for certain: toc.dat and the entries it unpacks for
+     * pg_restore (large objects), plus the {@code reserve} spilled entries leave free ({@link WorkDisk#reserve}).
+     * Table data goes to a loader, and to the disk only while there is room beyond this. Never more than the whole
+     * dump: it writes less than the classic way, so a disk that holds the whole dump is never refused.
+     */
+    static long streamedNeed(Manifest manifest, long reserve) {
+        long unpacked = manifest.files().stream().filter(f -> !StreamedLoad.isTableData(f.path()))
+                .mapToLong(Manifest.FileEntry::size).sum();
+        return Math.min(unpacked + reserve, wholeDump(manifest));
+    }
+
+    /** What the classic way unpacks. */
+    static long wholeDump(Manifest manifest) {
+        return manifest.files().stream().mapToLong(Manifest.FileEntry::size).sum();
+    }
+
+    private void requireSpace(Path workDir, long needed) {
+        long free = disk.usableSpace(workDir);
         if (free < needed) {
             throw new DbToolException(ExitCode.RUNTIME, "unpacking needs " + readable(needed) + " but "
                     + workDir.getParent() + " has " + readable(free) + " free; free space or set DBTOOL_WORK_DIR");

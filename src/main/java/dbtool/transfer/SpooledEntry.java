@@ -6,7 +6,6 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
@@ -18,7 +17,8 @@ import java.util.concurrent.Semaphore;
  * waits for the loader only as long as no other loader could take the next entry, and otherwise spills the rest of
  * the entry to a file in the work directory that the loader reads behind the reader. So the stream never stalls on
  * one slow table while another loader idles, the heap holds at most a fixed number of chunks (shared by all entries)
- * and a slow server only makes the backlog on disk grow. The file, if any, is deleted once loaded.
+ * and a slow server only makes the backlog on disk grow, as far as the work disk has room for the rest of the entry
+ * ({@link SpillFiles}): otherwise the reader waits for the loader. The file, if any, is deleted once loaded.
  */
 final class SpooledEntry {
 
@@ -26,6 +26,19 @@ final class SpooledEntry {
     interface SpillPolicy {
         boolean spill(boolean taken);
     }
+
+    /** Where the rest of a full entry may go instead of memory: asked before the first byte goes there. */
+    interface SpillFiles {
+        /** Whether a file of {@code bytes} (the rest of the entry, at most) fits with room to spare. */
+        boolean room(long bytes);
+
+        default OutputStream create(Path file) throws IOException {
+            return WorkDisk.REAL.create(file);
+        }
+    }
+
+    /** Files wherever the entry's reader is faster than its loader, whatever their size (tests). */
+    static final SpillFiles UNBOUNDED = bytes -> true;
 
     static final int CHUNK = 1 << 18;
     /** Chunks one entry may hold before its reader waits or spills. */
@@ -36,6 +49,8 @@ final class SpooledEntry {
     private final boolean gzip;
     private final Semaphore memory;
     private final SpillPolicy policy;
+    private final long size;
+    private final SpillFiles files;
     private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
     private final ArrayDeque<Integer> lengths = new ArrayDeque<>();
     private final ArrayDeque<byte[]> free = new ArrayDeque<>();
@@ -44,6 +59,8 @@ final class SpooledEntry {
     private boolean taken;
     private boolean readerClosed;
     private long written;
+    /** Bytes the reader has handed over so far, to memory and file: the rest of the entry is size - received. */
+    private long received;
     private boolean complete;
     private Boolean verified;
     private boolean abandoned;
@@ -51,18 +68,28 @@ final class SpooledEntry {
     /**
      * @param memory the chunks all entries may hold at once (taken without waiting: none left means spill)
      * @param policy asked, when this entry's chunks are full, whether to spill rather than wait for its loader
+     * @param size the entry's bytes (its tar header's size): the most its file can take
+     * @param files asked whether the rest of the entry fits on the work disk before it spills
      */
-    SpooledEntry(String dumpId, Path file, boolean gzip, Semaphore memory, SpillPolicy policy) {
+    SpooledEntry(String dumpId, Path file, boolean gzip, Semaphore memory, SpillPolicy policy, long size,
+            SpillFiles files) {
         this.dumpId = dumpId;
         this.file = file;
         this.gzip = gzip;
         this.memory = memory;
         this.policy = policy;
+        this.size = size;
+        this.files = files;
+    }
+
+    /** An entry of unknown size on a disk that never fills (tests). */
+    SpooledEntry(String dumpId, Path file, boolean gzip, Semaphore memory, SpillPolicy policy) {
+        this(dumpId, file, gzip, memory, policy, Long.MAX_VALUE, UNBOUNDED);
     }
 
     /** An entry that goes through its file from the first byte. */
     SpooledEntry(String dumpId, Path file, boolean gzip) {
-        this(dumpId, file, gzip, new Semaphore(0), taken -> true);
+        this(dumpId, file, gzip, new Semaphore(0), taken -> true, Long.MAX_VALUE, UNBOUNDED);
     }
 
     String dumpId() {
@@ -108,7 +135,7 @@ final class SpooledEntry {
                         if (readerGone()) {
                             return; // the loader stopped reading (its COPY failed): the reader's checksum still decides
                         }
-                        out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                        out = files.create(file);
                         spill();
                     }
                     if (isAbandoned()) {
@@ -143,10 +170,19 @@ final class SpooledEntry {
                 byte[] chunk = free.poll();
                 return chunk != null ? chunk : new byte[CHUNK];
             }
-            if (chunks.isEmpty() || policy.spill(taken)) {
-                return null; // no memory left for any entry, or a loader is free for the next entry
+            // No memory left for any entry, or a loader is free for the next entry: spill, if the rest fits on disk.
+            // The whole rest is asked for at once, so no write to the file needs another look at the disk.
+            boolean wanted = chunks.isEmpty() || policy.spill(taken);
+            if (wanted && files.room(size - received)) {
+                return null;
             }
-            await(); // the loader frees a chunk, or another loader becomes free
+            if (chunks.isEmpty()) {
+                // Other entries hold every chunk and their loaders free them without waking this one; nor does a
+                // disk that frees up tell anyone. Seldom: no memory and no room at once.
+                awaitBriefly();
+            } else {
+                await(); // the loader frees a chunk, or another loader becomes free
+            }
         }
         return null;
     }
@@ -158,6 +194,7 @@ final class SpooledEntry {
         }
         chunks.add(chunk);
         lengths.add(length);
+        received += length;
         notifyAll();
     }
 
@@ -168,6 +205,7 @@ final class SpooledEntry {
 
     private synchronized void wrote(long n) {
         written += n;
+        received += n;
         notifyAll();
     }
 
@@ -267,6 +305,15 @@ final class SpooledEntry {
     private void await() throws InterruptedIOException {
         try {
             wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        }
+    }
+
+    private void awaitBriefly() throws InterruptedIOException {
+        try {
+            wait(10);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted");

@@ -60,6 +60,11 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
     /** Where the loaders load, and who is told each TABLE DATA dump id once its table is committed: set by {@link #start}. */
     private volatile ConnectionSettings into;
     private volatile java.util.function.Consumer<String> committed;
+    private final WorkDisk disk;
+    /** What a spill leaves free on the work disk ({@link WorkDisk#reserve}). */
+    private final long reserve;
+    /** Bytes of the entries still to come that the reader unpacks for pg_restore (large objects): a spill leaves them room. */
+    private final java.util.concurrent.atomic.AtomicLong toUnpack;
     private final BlockingQueue<SpooledEntry> queue = new LinkedBlockingQueue<>();
     private final Map<String, SpooledEntry> byEntryName = new ConcurrentHashMap<>();
     private final Map<String, Long> rowsByDumpId = new ConcurrentHashMap<>();
@@ -85,8 +90,14 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
      * @param checksums SHA256SUMS from the archive's tail, by entry name
      * @param spoolDir an empty directory for entries on their way to a loader
      * @param storedBytesLoaded told how many of an entry's stored bytes a loader has sent (progress)
+     * @param disk the work directory's disk: an entry spills only while it has room for the rest of it
+     * @param toUnpack bytes of the entries the reader will unpack into the work directory (not toc.dat)
      */
-    StreamedLoad(DataSection data, Map<String, String> checksums, Path spoolDir, int jobs, LongConsumer storedBytesLoaded) {
+    StreamedLoad(DataSection data, Map<String, String> checksums, Path spoolDir, int jobs, LongConsumer storedBytesLoaded,
+            WorkDisk disk, long toUnpack) {
+        this.disk = disk;
+        this.reserve = disk.reserve(spoolDir);
+        this.toUnpack = new java.util.concurrent.atomic.AtomicLong(toUnpack);
         this.data = data;
         this.checksums = checksums;
         this.spoolDir = spoolDir;
@@ -132,10 +143,21 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
         }
         Matcher m = TABLE_DATA_FILE.matcher(entryName);
         if (!m.matches() || !data.copyByDumpId().containsKey(m.group(1))) {
+            toUnpack.addAndGet(-size); // written before the next spill is weighed: the disk's free space counts it then
             return null; // unpacked for pg_restore: large objects, and whatever no COPY statement is known for
         }
         SpooledEntry entry = new SpooledEntry(m.group(1), spoolDir.resolve(entryName.substring(ArchiveLayout.DUMP_PREFIX.length())),
-                m.group(2) != null, memory, this::spill);
+                m.group(2) != null, memory, this::spill, size, new SpooledEntry.SpillFiles() {
+                    @Override
+                    public boolean room(long bytes) {
+                        return StreamedLoad.room(disk.usableSpace(spoolDir), bytes, toUnpack.get(), reserve);
+                    }
+
+                    @Override
+                    public OutputStream create(Path file) throws IOException {
+                        return disk.create(file);
+                    }
+                });
         OutputStream out = entry.writer();
         entriesToCome.decrementAndGet();
         byEntryName.put(entryName, entry);
@@ -168,6 +190,20 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
 
     static boolean spill(boolean taken, boolean schemaReady, int idleLoaders, int entriesToCome) {
         return taken ? idleLoaders > 0 && entriesToCome > 0 : !schemaReady;
+    }
+
+    /**
+     * Whether a spill file of {@code bytes} fits: the disk's {@code usable} bytes, less the entries still to be
+     * unpacked and the {@code reserve}. Only one file grows at a time (the reader's), and it is given the whole rest
+     * of its entry here, so the files never take more than this room.
+     */
+    static boolean room(long usable, long bytes, long toUnpack, long reserve) {
+        return usable - toUnpack - reserve >= bytes;
+    }
+
+    /** Whether {@code entryName} is a table's data file, which the loaders may take (else it is unpacked). */
+    static boolean isTableData(String entryName) {
+        return TABLE_DATA_FILE.matcher(entryName).matches();
     }
 
     /** What went wrong in a loader, or null. */

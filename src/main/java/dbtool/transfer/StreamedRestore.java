@@ -53,9 +53,11 @@ final class StreamedRestore {
 
     /** The reader on its thread, and the loaders it hands each table to. */
     private record Reading(StreamedLoad load, CompletableFuture<ArchiveReader.Result> result) {}
+    private final WorkDisk disk;
 
     private StreamedRestore(Reporter reporter, PgTool pgRestore, ImportOptions options, TailEntries tail, Path workDir,
-            TocListing toc, DataSection data, List<String> verboseListing, List<String> postDataLines) {
+            TocListing toc, DataSection data, List<String> verboseListing, List<String> postDataLines, WorkDisk disk) {
+        this.disk = disk;
         this.verboseListing = verboseListing;
         this.postDataLines = postDataLines;
         this.reporter = reporter;
@@ -103,7 +105,7 @@ final class StreamedRestore {
      * {@code workDir}/dump; on empty the work directory is left as it was.
      */
     static Optional<StreamedRestore> plan(Reporter reporter, PgTool pgRestore, ImportOptions options, TailEntries tail,
-            Path workDir) throws IOException {
+            Path workDir, WorkDisk disk) throws IOException {
         if (tail.toc().isEmpty()) {
             return Optional.empty();
         }
@@ -137,7 +139,7 @@ final class StreamedRestore {
         }
         List<String> postDataEntries = postData.stream().filter(l -> l.matches("^\\d+; .*")).toList();
         return Optional.of(new StreamedRestore(reporter, pgRestore, options, tail, workDir, toc, data.get(), verbose,
-                postDataEntries));
+                postDataEntries, disk));
     }
 
     /**
@@ -171,7 +173,10 @@ final class StreamedRestore {
 
     private Reading newReading() throws IOException {
         Path spool = Files.createDirectory(workDir.resolve("spool"));
-        StreamedLoad load = new StreamedLoad(data, tail.checksums().byName(), spool, options.jobs(), reporter::progressStep);
+        long toUnpack = manifest.files().stream().filter(f -> !isCopyEntry(f.path())
+                && !f.path().equals(ArchiveLayout.DUMP_PREFIX + DumpPacker.TOC)).mapToLong(Manifest.FileEntry::size).sum();
+        StreamedLoad load = new StreamedLoad(data, tail.checksums().byName(), spool, options.jobs(), reporter::progressStep,
+                disk, toUnpack);
         CompletableFuture<ArchiveReader.Result> result = Background.supply("archive-reader", () -> ArchiveReader.read(
                 options.archive(), workDir, n -> { }, options.decryptor(), manifest, load));
         return new Reading(load, result);
@@ -238,6 +243,9 @@ final class StreamedRestore {
             // nothing writes into the work directory once the caller removes it.
             started.load().close();
             awaitQuietly(started.result());
+            if (e instanceof java.io.UncheckedIOException io) {
+                throw io.getCause(); // e.g. the work disk is full: the import says so, and drops the database it created
+            }
             throw e;
         } finally {
             reporter.progressEnd();
@@ -302,6 +310,9 @@ final class StreamedRestore {
             }
             if (cause instanceof DbToolException d) {
                 throw d;
+            }
+            if (cause instanceof java.io.UncheckedIOException diskFull) {
+                throw diskFull;
             }
             throw new DbToolException(ExitCode.RUNTIME, "reading the archive failed: " + cause, cause);
         }

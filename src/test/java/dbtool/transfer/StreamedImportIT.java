@@ -260,7 +260,7 @@ class StreamedImportIT {
                 dbtool.config.ConnectionSettings.parse(CliUrls.superuser(server, target)), 2, false, false, work);
         dbtool.pg.PgTool pgRestore = dbtool.pg.PgToolLocator.fromSystemEnvironment().forServer("pg_restore",
                 new dbtool.pg.PgVersion(Integer.parseInt(tail.manifest().pgDumpVersion().split("\\.")[0]), 0));
-        return StreamedRestore.plan(dbtool.Reporter.SILENT, pgRestore, options, tail, work).orElseThrow();
+        return StreamedRestore.plan(dbtool.Reporter.SILENT, pgRestore, options, tail, work, WorkDisk.REAL).orElseThrow();
     }
 
     /** The archive again, written by dbtool's own writer with {@code change} applied to its manifest, and a sidecar. */
