@@ -46,6 +46,8 @@ final class StreamedRestore {
     private final DataSection data;
     private final List<String> verboseListing;
     private final List<String> postDataLines;
+    /** Where spilled entries go: only while it has room ({@link StreamedLoad}). */
+    private final WorkDisk disk;
     /** The archive's stream once started ({@link #startReading} or {@link #into}); guarded by this. */
     private Reading reading;
     /** {@link #into} took the stream over: it stops it on every way out. Guarded by this. */
@@ -53,7 +55,6 @@ final class StreamedRestore {
 
     /** The reader on its thread, and the loaders it hands each table to. */
     private record Reading(StreamedLoad load, CompletableFuture<ArchiveReader.Result> result) {}
-    private final WorkDisk disk;
 
     private StreamedRestore(Reporter reporter, PgTool pgRestore, ImportOptions options, TailEntries tail, Path workDir,
             TocListing toc, DataSection data, List<String> verboseListing, List<String> postDataLines, WorkDisk disk) {
