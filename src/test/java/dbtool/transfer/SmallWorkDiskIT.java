@@ -13,6 +13,7 @@ import dbtool.config.ConnectionSettings;
 import dbtool.pg.PgToolLocator;
 import dbtool.testing.CliRun;
 import dbtool.testing.CliUrls;
+import dbtool.testing.NewDatabases;
 import dbtool.testing.PgServers;
 import dbtool.testing.TestDatabase;
 import dbtool.testing.TestServer;
@@ -29,7 +30,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -57,12 +57,13 @@ class SmallWorkDiskIT {
     private TestDatabase source;
     private Path archive;
     private Manifest manifest;
-    private final List<String> targets = new ArrayList<>();
+    private NewDatabases targets;
 
     @BeforeAll
     void exportThreeBigTables(@TempDir Path dir) {
         server = PgServers.defaultServer();
         source = server.createDatabase("smallwork_src");
+        targets = new NewDatabases(server, "smallwork_dst");
         for (String table : List.of("ants", "bees", "wasps")) {
             // The check makes COPY slow (the schema's constraint is there while the data loads): each loader stays
             // behind the archive's reader, as it does on a busy server, and the reader has a reason to spill.
@@ -87,14 +88,11 @@ class SmallWorkDiskIT {
 
     @AfterEach
     void dropTargets() {
-        targets.forEach(server::dropDatabase);
-        targets.clear();
+        targets.dropAll();
     }
 
     private String target() {
-        String name = "smallwork_dst_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        targets.add(name);
-        return name;
+        return targets.next();
     }
 
     private ImportOptions options(String target, Path workDir) {

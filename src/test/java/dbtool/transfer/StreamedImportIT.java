@@ -10,6 +10,7 @@ import dbtool.archive.Compression;
 import dbtool.archive.Manifest;
 import dbtool.testing.CliRun;
 import dbtool.testing.CliUrls;
+import dbtool.testing.NewDatabases;
 import dbtool.testing.PgServers;
 import dbtool.testing.TestDatabase;
 import dbtool.testing.TestServer;
@@ -27,7 +28,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -51,12 +51,13 @@ class StreamedImportIT {
     private TestServer server;
     private TestDatabase source;
     private Path archive;
-    private final List<String> targets = new ArrayList<>();
+    private NewDatabases targets;
 
     @BeforeAll
     void exportARealDatabase(@TempDir Path dir) {
         server = PgServers.defaultServer();
         source = server.createDatabase("streamed_src");
+        targets = new NewDatabases(server, "streamed_dst");
         source.execute("create table cats(id serial primary key, name text not null)",
                 "insert into cats(name) select 'cat ' || g from generate_series(1, 500) g",
                 // Random text compresses badly: the data file is big, and a byte in its middle is data.
@@ -79,14 +80,11 @@ class StreamedImportIT {
 
     @AfterEach
     void dropTargets() {
-        targets.forEach(server::dropDatabase);
-        targets.clear();
+        targets.dropAll();
     }
 
     private String target() {
-        String name = "streamed_dst_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        targets.add(name);
-        return name;
+        return targets.next();
     }
 
     private CliRun importInto(Path file, String target) {
@@ -247,6 +245,12 @@ class StreamedImportIT {
         StreamedRestore plan = plan(target(), work);
         plan.startReading();
         plan.stopReading();
+        // Its result is in once stopReading returns; the thread that delivered it may still be on its way out.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("dbtool-archive-reader"))
+                && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
         assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
                 .noneMatch(n -> n.startsWith("dbtool-archive-reader") || n.startsWith("dbtool-loader")
                         || n.startsWith("dbtool-read-ahead") || n.startsWith("dbtool-igzip"));
