@@ -104,6 +104,11 @@ final class SpooledEntry {
         return file;
     }
 
+    /** The entry's stored bytes (its tar header's size; unknown: {@link Long#MAX_VALUE}). */
+    long size() {
+        return size;
+    }
+
     /** Whether some of the entry went through its file (tests, and the timeline). */
     synchronized boolean spilled() {
         return spilled;

@@ -177,7 +177,7 @@ final class StreamedRestore {
         long toUnpack = manifest.files().stream().filter(f -> !isCopyEntry(f.path())
                 && !f.path().equals(ArchiveLayout.DUMP_PREFIX + DumpPacker.TOC)).mapToLong(Manifest.FileEntry::size).sum();
         StreamedLoad load = new StreamedLoad(data, tail.checksums().byName(), spool, options.jobs(), reporter::progressStep,
-                disk, toUnpack);
+                reporter::detail, disk, toUnpack);
         CompletableFuture<ArchiveReader.Result> result = Background.supply("archive-reader", () -> ArchiveReader.read(
                 options.archive(), workDir, n -> { }, options.decryptor(), manifest, load));
         return new Reading(load, result);

@@ -1,5 +1,9 @@
 package dbtool.testing;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -21,6 +25,17 @@ public final class NewDatabases {
         String name = prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         names.add(name);
         return name;
+    }
+
+    /** Whether the database {@code name} exists (an import created it, or dropped it again). */
+    public boolean exists(String name) throws SQLException {
+        try (Connection c = server.connectAdmin();
+                PreparedStatement ps = c.prepareStatement("select 1 from pg_database where datname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     /** Drops every database named so far that exists. */

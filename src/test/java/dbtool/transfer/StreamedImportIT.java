@@ -17,7 +17,6 @@ import dbtool.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -160,21 +159,8 @@ class StreamedImportIT {
         Manifest manifest = ArchiveReader.readManifest(archive);
         Manifest.FileEntry biggest = manifest.files().stream().filter(f -> f.path().matches("dump/\\d+\\.dat(\\.gz)?"))
                 .max(Comparator.comparingLong(Manifest.FileEntry::size)).orElseThrow();
-        // The same archive as a plain .tar (gzip deflates the entries, so a flipped byte there would be a gzip error,
-        // not a damaged entry), with one byte of a table's data flipped and a sidecar that matches the damaged file:
-        // only the entry's own checksum can tell, and it is known only once the entry has streamed into COPY.
-        byte[] bytes;
-        try (InputStream in = GzipCompressorInputStream.builder().setInputStream(Files.newInputStream(archive))
-                .setDecompressConcatenated(true).get()) {
-            bytes = in.readAllBytes();
-        }
-        int header = indexOf(bytes, (biggest.path() + "\0").getBytes(StandardCharsets.US_ASCII));
-        assertThat(header).as("the entry's tar header").isNotNegative(); // 0 when it is the archive's first entry
-        bytes[header + 512 + (int) (biggest.size() / 2)] ^= 0x20;
-        String name = archive.getFileName().toString().replace(".tar.gz", ".tar");
-        Path damaged = Files.write(dir.resolve(name), bytes);
-        Files.writeString(ArchiveReader.sidecarOf(damaged), Checksums.sidecarLine(
-                dbtool.archive.Sha256.hex(bytes), name));
+        // One byte of the biggest table's data flipped.
+        Path damaged = DamagedArchive.write(archive, biggest, dir, (tar, start, size) -> tar[start + (int) (size / 2)] ^= 0x20);
 
         String target = target();
         CliRun run = CliRun.of("-v", "import", damaged.toString(), "--url", CliUrls.superuser(server, target), "--jobs", jobs);
@@ -183,7 +169,7 @@ class StreamedImportIT {
         assertThat(run.errLines()).as(run.toString())
                 .anyMatch(l -> l.startsWith("dbtool: error:") && l.contains("damaged")
                         && l.endsWith("the database it had created was dropped again"));
-        assertThat(databaseExists(target)).isFalse();
+        assertThat(targets.exists(target)).isFalse();
     }
 
     @Test
@@ -226,7 +212,7 @@ class StreamedImportIT {
             assertThat(System.nanoTime()).as("the whole archive is read with no database to load into").isLessThan(deadline);
             Thread.onSpinWait();
         }
-        assertThat(databaseExists(target)).isFalse();
+        assertThat(targets.exists(target)).isFalse();
         try (Connection admin = server.connectAdmin(); java.sql.Statement st = admin.createStatement()) {
             st.execute("create database " + target);
         }
@@ -298,33 +284,10 @@ class StreamedImportIT {
         return out;
     }
 
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
-
     private static String query(Connection c, String sql) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             assertThat(rs.next()).isTrue();
             return rs.getString(1);
-        }
-    }
-
-    private boolean databaseExists(String name) throws SQLException {
-        try (Connection c = server.connectAdmin();
-                PreparedStatement ps = c.prepareStatement("select 1 from pg_database where datname = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
         }
     }
 }
