@@ -37,9 +37,6 @@ final class LineBlocks {
         this.gzip = gzip;
     }
 
-    LineBlocks(InputStream stored) {
-        this(stored, false);
-    }
 
     /**
      * Fills {@code block} with the next whole lines (the last block takes whatever is left, a line without its

@@ -511,16 +511,12 @@ final class StreamedLoad implements ArchiveReader.EntryTarget, AutoCloseable {
             if (lines.next(block)) {
                 return true;
             }
-            end();
+            stop();
             return false;
         }
 
-        /** No more lines for anyone: a loader failed, or the entry was damaged. */
+        /** No more lines for anyone: they all went out, a loader failed, or the entry was damaged. */
         void stop() throws IOException {
-            end();
-        }
-
-        private void end() throws IOException {
             boolean close;
             synchronized (this) {
                 close = !exhausted;

@@ -48,7 +48,7 @@ class LineBlocksTest {
                 return super.read(b, off, Math.min(len, 7_777));
             }
         };
-        List<byte[]> blocks = blocks(new LineBlocks(in));
+        List<byte[]> blocks = blocks(new LineBlocks(in, false));
         assertThat(blocks).hasSizeGreaterThan(5);
         assertThat(concat(blocks)).isEqualTo(data);
         for (byte[] b : blocks) {
@@ -61,7 +61,7 @@ class LineBlocksTest {
     void aLineLongerThanABlockIsHandedOutWhole() throws IOException {
         String longRow = "1\t" + "y".repeat(3 * LineBlocks.BLOCK) + "\n";
         byte[] data = ("0\tshort\n" + longRow + "2\tshort\n").getBytes(StandardCharsets.UTF_8);
-        List<byte[]> blocks = blocks(new LineBlocks(new ByteArrayInputStream(data)));
+        List<byte[]> blocks = blocks(new LineBlocks(new ByteArrayInputStream(data), false));
         assertThat(concat(blocks)).isEqualTo(data);
         assertThat(blocks).anyMatch(b -> new String(b, StandardCharsets.UTF_8).contains(longRow));
     }
@@ -69,14 +69,14 @@ class LineBlocksTest {
     @Test
     void dataWithoutAFinalNewlineEndsWithWhatIsLeft() throws IOException {
         byte[] data = "0\ta\n1\tb".getBytes(StandardCharsets.UTF_8);
-        assertThat(concat(blocks(new LineBlocks(new ByteArrayInputStream(data))))).isEqualTo(data);
-        assertThat(blocks(new LineBlocks(new ByteArrayInputStream(new byte[0])))).isEmpty();
+        assertThat(concat(blocks(new LineBlocks(new ByteArrayInputStream(data), false)))).isEqualTo(data);
+        assertThat(blocks(new LineBlocks(new ByteArrayInputStream(new byte[0]), false))).isEmpty();
     }
 
     @Test
     void loadersTakingBlocksAtOnceGetEveryLineExactlyOnce() throws Exception {
         byte[] data = copyData(200_000, 40);
-        LineBlocks lines = new LineBlocks(new ByteArrayInputStream(data));
+        LineBlocks lines = new LineBlocks(new ByteArrayInputStream(data), false);
         ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
         List<Thread> loaders = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -113,7 +113,7 @@ class LineBlocksTest {
                 closed[0] = true;
             }
         };
-        LineBlocks lines = new LineBlocks(in);
+        LineBlocks lines = new LineBlocks(in, false);
         LineBlocks.Block block = new LineBlocks.Block();
         assertThat(lines.next(block)).isTrue();
         lines.close();
